@@ -1,0 +1,10 @@
+// Command messaging is the messaging Lambda function: the rows of the route table whose
+// function is "messaging", behind API Gateway.
+package main
+
+import (
+	"github.com/stanzaportal/stanza/shared/lambdahost"
+	"github.com/stanzaportal/stanza/shared/routes"
+)
+
+func main() { lambdahost.Run(routes.Messaging) }

@@ -1,0 +1,699 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/stanzaportal/stanza/shared/routes"
+)
+
+// testOrigin is the upload origin the tests give the app through its context.
+const testOrigin = "https://stanza.comune.example"
+
+// TestMain closes the jsii runtime and removes the synthesis' files. The
+// tests need Node.js for jsii; see the package doc for JSII_NODE.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	if workDir != "" {
+		os.RemoveAll(workDir)
+	}
+	os.Exit(code)
+}
+
+// synthesis is the stack, synthesized once per test binary: through jsii it
+// takes seconds, so every test shares it.
+type synthesis struct {
+	template    assertions.Template
+	annotations assertions.Annotations
+	resources   map[string]resource // by logical id
+	outputs     map[string]any      // output name → its Value
+}
+
+// resource is one resource of the template as plain Go values.
+type resource struct {
+	Type       string
+	Properties map[string]any
+}
+
+var (
+	synthOnce sync.Once
+	synthed   *synthesis
+	synthErr  error
+	workDir   string // dummy assets and cdk.out, removed by TestMain
+)
+
+// synth returns the shared synthesis. Without Node.js it skips the test,
+// except in CI, where Node.js must be there.
+func synth(t *testing.T) *synthesis {
+	t.Helper()
+	node := os.Getenv("JSII_NODE")
+	if node == "" {
+		node = "node"
+	}
+	if _, err := exec.LookPath(node); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("synthesizing the stack needs Node.js (%s), see the package doc: %v", node, err)
+		}
+		t.Skipf("skipping: synthesizing the stack needs Node.js (%s), see the package doc: %v", node, err)
+	}
+	synthOnce.Do(func() { synthed, synthErr = synthesize() })
+	if synthErr != nil {
+		t.Fatal(synthErr)
+	}
+	return synthed
+}
+
+// synthesize builds the app as main does, with cdk.json's context (its
+// feature flags change the template) and dummy bootstrap files.
+func synthesize() (s *synthesis, err error) {
+	defer func() {
+		if r := recover(); r != nil { // jsii reports CDK errors as panics
+			err = fmt.Errorf("synthesis: %v", r)
+		}
+	}()
+	if workDir, err = os.MkdirTemp("", "stanza-infra-"); err != nil {
+		return nil, err
+	}
+	assets := filepath.Join(workDir, "functions")
+	for _, name := range allFunctions() {
+		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(assets, name, "bootstrap"), []byte("#!/bin/sh\n# "+name+"\n"), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var cdkJSON struct{ Context map[string]any }
+	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	cdkJSON.Context[assetsKey] = assets
+	cdkJSON.Context[originsKey] = []any{testOrigin}
+	// With this flag on, as cdk.json has it, an AwsSolutions finding fails
+	// synthesis, and so every test at once; off, it only fails
+	// TestAwsSolutionsChecks, which names the finding. The template is the same.
+	cdkJSON.Context["@aws-cdk/core:annotationsInValidationReport"] = false
+
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkJSON.Context, Outdir: jsii.String(filepath.Join(workDir, "cdk.out"))})
+	stack, err := build(app)
+	if err != nil {
+		return nil, err
+	}
+	s = &synthesis{
+		template:    assertions.Template_FromStack(stack, nil),
+		annotations: assertions.Annotations_FromStack(stack),
+	}
+	var doc struct {
+		Resources map[string]resource
+		Outputs   map[string]struct{ Value any }
+	}
+	b, err := json.Marshal(s.template.ToJSON())
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	s.resources = doc.Resources
+	s.outputs = map[string]any{}
+	for name, o := range doc.Outputs {
+		s.outputs[name] = o.Value
+	}
+	return s, nil
+}
+
+// allFunctions is every function the stack must define: one per HTTP
+// function of the route table, and the worker.
+func allFunctions() []string {
+	var names []string
+	for _, f := range routes.Functions {
+		names = append(names, string(f))
+	}
+	return append(names, "worker")
+}
+
+// has checks with assertions.Template that the resource with the given
+// logical id matches pattern, which is a HasResource pattern: Properties,
+// DeletionPolicy and so on.
+func (s *synthesis) has(t *testing.T, id string, pattern map[string]any) {
+	t.Helper()
+	r, ok := s.resources[id]
+	if !ok {
+		t.Errorf("resource %s: missing", id)
+		return
+	}
+	found := s.template.FindResources(jsii.String(r.Type), pattern)
+	if _, ok := (*found)[id]; !ok {
+		got, _ := json.MarshalIndent(r.Properties, "", "  ")
+		t.Errorf("%s %s: got properties %s, which do not match the pattern", r.Type, id, got)
+	}
+}
+
+// like is the pattern for resources whose properties include props.
+func like(props map[string]any) map[string]any {
+	return map[string]any{"Properties": assertions.Match_ObjectLike(&props)}
+}
+
+// ofType returns the logical ids of the resources of one type, sorted.
+func (s *synthesis) ofType(typ string) []string {
+	var ids []string
+	for id, r := range s.resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// outputRef returns the logical id of the resource an output refers to.
+func (s *synthesis) outputRef(t *testing.T, output string) string {
+	t.Helper()
+	v, ok := s.outputs[output].(map[string]any)
+	if !ok {
+		t.Fatalf("output %s: got %v, want a {Ref: …}", output, s.outputs[output])
+	}
+	id, ok := v["Ref"].(string)
+	if !ok {
+		t.Fatalf("output %s: got %v, want a {Ref: …}", output, v)
+	}
+	return id
+}
+
+// functionID returns the logical id of the function with the given name.
+func (s *synthesis) functionID(t *testing.T, name string) string {
+	t.Helper()
+	var found []string
+	for _, id := range s.ofType("AWS::Lambda::Function") {
+		if s.resources[id].Properties["Description"] == "Stanza "+name {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("functions described as %q: got %v, want exactly one", "Stanza "+name, found)
+	}
+	return found[0]
+}
+
+// refersTo reports whether a template value mentions the resource with the
+// given logical id, through Ref or Fn::GetAtt, at any depth.
+func refersTo(v any, id string) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["Ref"] == id {
+			return true
+		}
+		if att, ok := v["Fn::GetAtt"].([]any); ok && len(att) > 0 && att[0] == id {
+			return true
+		}
+		for _, e := range v {
+			if refersTo(e, id) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if refersTo(e, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+
+func getAtt(id, attr string) map[string]any {
+	return map[string]any{"Fn::GetAtt": []any{id, attr}}
+}
+
+func TestCheckFunctions(t *testing.T) {
+	tests := []struct {
+		name    string
+		built   []string
+		wantErr string
+	}{
+		{"OK", allFunctions(), ""},
+		{"ErrWorkerNotBuilt", allFunctions()[:len(allFunctions())-1], "function worker is not built"},
+		{"ErrNothingBuilt", nil, "function auth is not built"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range tt.built {
+				if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, name, "bootstrap"), nil, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := checkFunctions(dir)
+			if got := fmt.Sprint(err); (tt.wantErr == "") != (err == nil) || !strings.Contains(got, tt.wantErr) {
+				t.Errorf("got %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestStringList(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      any
+		want    []string
+		wantErr bool
+	}{
+		{"Unset", nil, nil, false},
+		{"CommaSeparated", "https://a.example, https://b.example,", []string{"https://a.example", "https://b.example"}, false},
+		{"JSONList", []any{"https://a.example"}, []string{"https://a.example"}, false},
+		{"EmptyJSONList", []any{}, nil, false},
+		{"ErrNotAString", []any{42.0}, nil, true},
+		{"ErrNotAList", map[string]any{}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := stringList(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error %v", err, tt.wantErr)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTable(t *testing.T) {
+	s := synth(t)
+	table := s.outputRef(t, "TableName")
+	if got := s.ofType("AWS::DynamoDB::Table"); !slices.Equal(got, []string{table}) {
+		t.Fatalf("tables: got %v, want only %s", got, table)
+	}
+	key := func(name, kind string) map[string]any { return map[string]any{"AttributeName": name, "KeyType": kind} }
+	index := func(name string) map[string]any {
+		return map[string]any{
+			"IndexName":  name,
+			"KeySchema":  []any{key(name+"pk", "HASH"), key(name+"sk", "RANGE")},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		}
+	}
+	attributes := []any{}
+	for _, name := range []string{"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"} {
+		attributes = append(attributes, map[string]any{"AttributeName": name, "AttributeType": "S"})
+	}
+	s.has(t, table, map[string]any{
+		"DeletionPolicy":      "Retain",
+		"UpdateReplacePolicy": "Retain",
+		"Properties": assertions.Match_ObjectLike(&map[string]any{
+			"KeySchema":                        []any{key("pk", "HASH"), key("sk", "RANGE")},
+			"AttributeDefinitions":             assertions.Match_ArrayEquals(&attributes),
+			"GlobalSecondaryIndexes":           []any{index("gsi1"), index("gsi2")},
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
+			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+			"SSESpecification":                 map[string]any{"SSEEnabled": true},
+			"DeletionProtectionEnabled":        true,
+		}),
+	})
+}
+
+func TestFunctions(t *testing.T) {
+	s := synth(t)
+	if got, want := len(s.ofType("AWS::Lambda::Function")), len(allFunctions()); got != want {
+		t.Errorf("functions: got %d, want %d (one per function, no helper functions)", got, want)
+	}
+	secrets := s.ofType("AWS::SecretsManager::Secret")
+	if len(secrets) != 1 {
+		t.Fatalf("secrets: got %v, want one", secrets)
+	}
+	s.has(t, secrets[0], like(map[string]any{
+		"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{"PasswordLength": 64}),
+	}))
+	env := map[string]any{
+		"STANZA_MODE":           "production",
+		"STANZA_TABLE":          ref(s.outputRef(t, "TableName")),
+		"STANZA_UPLOADS_BUCKET": ref(s.outputRef(t, "UploadsBucketName")),
+		"STANZA_ARCHIVE_BUCKET": ref(s.outputRef(t, "ArchiveBucketName")),
+		"STANZA_SECRET_ARN":     ref(secrets[0]),
+	}
+	for _, name := range allFunctions() {
+		t.Run(name, func(t *testing.T) {
+			id := s.functionID(t, name)
+			s.has(t, id, like(map[string]any{
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"Environment":   map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
+				"TracingConfig": map[string]any{"Mode": "Active"},
+			}))
+			fn := s.resources[id].Properties
+			if mem, _ := fn["MemorySize"].(float64); mem < 256 || mem > 512 {
+				t.Errorf("memory: got %v MB, want 256 to 512", fn["MemorySize"])
+			}
+			if timeout, _ := fn["Timeout"].(float64); timeout < 1 || (name != "worker" && timeout >= 30) {
+				t.Errorf("timeout: got %v s, want a positive one, under API Gateway's 30 s for HTTP functions", fn["Timeout"])
+			}
+			logging, _ := fn["LoggingConfig"].(map[string]any)
+			group, _ := logging["LogGroup"].(map[string]any)
+			groupID, _ := group["Ref"].(string)
+			if r := s.resources[groupID]; r.Type != "AWS::Logs::LogGroup" || r.Properties["RetentionInDays"] == nil {
+				t.Errorf("log group: got %v (%v), want a log group of the function's own, with a retention", logging, r.Properties)
+			}
+		})
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	s := synth(t)
+	want := map[string]routes.Route{}
+	for _, r := range routes.Table {
+		want[r.Pattern()] = r
+	}
+	got := map[string]string{} // route key → integration logical id
+	for _, id := range s.ofType("AWS::ApiGatewayV2::Route") {
+		p := s.resources[id].Properties
+		key, _ := p["RouteKey"].(string)
+		if _, dup := got[key]; dup {
+			t.Errorf("route %q: got it twice, want it once", key)
+		}
+		got[key] = ""
+		for integration := range s.resources {
+			if refersTo(p["Target"], integration) {
+				got[key] = integration
+			}
+		}
+	}
+	for key := range want {
+		if _, ok := got[key]; !ok {
+			t.Errorf("route %q of routes.Table: missing from the API", key)
+		}
+	}
+	for key, integration := range got {
+		r, ok := want[key]
+		if !ok {
+			t.Errorf("API route %q: not in routes.Table", key)
+			continue
+		}
+		p := s.resources[integration].Properties
+		fn := s.functionID(t, string(r.Function))
+		if !refersTo(p["IntegrationUri"], fn) || p["PayloadFormatVersion"] != "2.0" {
+			t.Errorf("route %q: got integration %s %v, want function %s (%s) with payload format 2.0", key, integration, p, r.Function, fn)
+		}
+	}
+	stages := s.ofType("AWS::ApiGatewayV2::Stage")
+	if len(stages) != 1 {
+		t.Fatalf("stages: got %v, want one", stages)
+	}
+	s.has(t, stages[0], like(map[string]any{
+		"StageName":  "$default",
+		"AutoDeploy": true,
+		"AccessLogSettings": map[string]any{
+			"DestinationArn": assertions.Match_AnyValue(),
+			"Format":         assertions.Match_StringLikeRegexp(jsii.String(`\$context\.requestId`)),
+		},
+		"DefaultRouteSettings": map[string]any{"ThrottlingRateLimit": rateLimit, "ThrottlingBurstLimit": burstLimit},
+	}))
+}
+
+func TestStreamMapping(t *testing.T) {
+	s := synth(t)
+	queues := s.ofType("AWS::SQS::Queue")
+	mappings := s.ofType("AWS::Lambda::EventSourceMapping")
+	if len(queues) != 1 || len(mappings) != 1 {
+		t.Fatalf("got queues %v and event source mappings %v, want one of each", queues, mappings)
+	}
+	s.has(t, mappings[0], like(map[string]any{
+		"FunctionName":               ref(s.functionID(t, "worker")),
+		"EventSourceArn":             getAtt(s.outputRef(t, "TableName"), "StreamArn"),
+		"StartingPosition":           "TRIM_HORIZON",
+		"BatchSize":                  100,
+		"BisectBatchOnFunctionError": true,
+		"MaximumRetryAttempts":       assertions.Match_AnyValue(),
+		"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+		"DestinationConfig":          map[string]any{"OnFailure": map[string]any{"Destination": getAtt(queues[0], "Arn")}},
+	}))
+	s.has(t, queues[0], like(map[string]any{
+		"MessageRetentionPeriod": 14 * 24 * 60 * 60,
+		"SqsManagedSseEnabled":   true,
+	}))
+	policies := s.template.FindResources(jsii.String("AWS::SQS::QueuePolicy"), like(map[string]any{
+		"Queues":         []any{ref(queues[0])},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{denyInsecureTransport()})},
+	}))
+	if len(*policies) != 1 {
+		t.Errorf("dead-letter queue: got %d policies refusing plain HTTP, want 1", len(*policies))
+	}
+}
+
+// denyInsecureTransport matches the statement that enforceSSL adds.
+func denyInsecureTransport() assertions.Matcher {
+	return assertions.Match_ObjectLike(&map[string]any{
+		"Effect":    "Deny",
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	})
+}
+
+func TestBuckets(t *testing.T) {
+	s := synth(t)
+	buckets := s.ofType("AWS::S3::Bucket")
+	if len(buckets) != 3 {
+		t.Fatalf("buckets: got %v, want uploads, archive and access logs", buckets)
+	}
+	uploads, archive := s.outputRef(t, "UploadsBucketName"), s.outputRef(t, "ArchiveBucketName")
+	logs := otherThan(buckets, uploads, archive)
+	for _, id := range buckets {
+		t.Run(id, func(t *testing.T) {
+			s.has(t, id, map[string]any{
+				"DeletionPolicy": "Retain",
+				"Properties": assertions.Match_ObjectLike(&map[string]any{
+					"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{
+						map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
+					}},
+					"PublicAccessBlockConfiguration": map[string]any{
+						"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+					},
+				}),
+			})
+			policies := s.template.FindResources(jsii.String("AWS::S3::BucketPolicy"), like(map[string]any{
+				"Bucket":         ref(id),
+				"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{denyInsecureTransport()})},
+			}))
+			if len(*policies) != 1 {
+				t.Errorf("got %d bucket policies refusing plain HTTP, want 1", len(*policies))
+			}
+			if id != logs {
+				s.has(t, id, like(map[string]any{
+					"LoggingConfiguration":    assertions.Match_ObjectLike(&map[string]any{"DestinationBucketName": ref(logs)}),
+					"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+				}))
+			}
+		})
+	}
+	t.Run("archive moves to Glacier Instant Retrieval after 90 days", func(t *testing.T) {
+		s.has(t, archive, like(map[string]any{
+			"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Status":      "Enabled",
+					"Transitions": []any{map[string]any{"StorageClass": "GLACIER_IR", "TransitionInDays": 90}},
+				}),
+			})},
+		}))
+	})
+	t.Run("uploads drop incomplete uploads and old versions", func(t *testing.T) {
+		s.has(t, uploads, like(map[string]any{
+			"LifecycleConfiguration": map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{
+					"Status":                         "Enabled",
+					"AbortIncompleteMultipartUpload": assertions.Match_ObjectLike(&map[string]any{"DaysAfterInitiation": assertions.Match_AnyValue()}),
+					"NoncurrentVersionExpiration":    assertions.Match_ObjectLike(&map[string]any{"NoncurrentDays": assertions.Match_AnyValue()}),
+				}),
+			})},
+		}))
+	})
+	t.Run("uploads accept browser PUT and GET from the configured origins", func(t *testing.T) {
+		s.has(t, uploads, like(map[string]any{
+			"CorsConfiguration": map[string]any{"CorsRules": []any{assertions.Match_ObjectLike(&map[string]any{
+				"AllowedMethods": []any{"PUT", "GET"},
+				"AllowedOrigins": []any{testOrigin},
+			})}},
+		}))
+	})
+}
+
+// otherThan returns the one id of ids that is none of the excluded ones.
+func otherThan(ids []string, excluded ...string) string {
+	for _, id := range ids {
+		if !slices.Contains(excluded, id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// asSlice reads a template value that may be one item or a list of them,
+// as IAM's Action and Resource may.
+func asSlice(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	default:
+		return []any{v}
+	}
+}
+
+// Read-only actions: any other action on a resource counts as a write.
+var (
+	tableReads  = []string{"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query", "dynamodb:Scan", "dynamodb:DescribeStream"}
+	bucketReads = []string{"s3:GetObject", "s3:ListBucket"}
+)
+
+// grantsOf returns, for each resource logical id, the actions that the
+// policies attached to a function's role allow on it.
+func (s *synthesis) grantsOf(t *testing.T, function string) map[string][]string {
+	t.Helper()
+	role, _ := s.resources[s.functionID(t, function)].Properties["Role"].(map[string]any)
+	att, _ := role["Fn::GetAtt"].([]any)
+	if len(att) == 0 {
+		t.Fatalf("function %s: got role %v, want a role of the stack", function, role)
+	}
+	roleID, _ := att[0].(string)
+	grants := map[string][]string{}
+	for _, id := range s.ofType("AWS::IAM::Policy") {
+		p := s.resources[id].Properties
+		if !refersTo(p["Roles"], roleID) {
+			continue
+		}
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		for _, st := range asSlice(doc["Statement"]) {
+			st, _ := st.(map[string]any)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			for target := range s.resources {
+				if refersTo(st["Resource"], target) {
+					for _, a := range asSlice(st["Action"]) {
+						grants[target] = append(grants[target], a.(string))
+					}
+				}
+			}
+		}
+	}
+	return grants
+}
+
+// level tells what a set of actions amounts to: none, read or read and write.
+func level(actions, reads []string) access {
+	if len(actions) == 0 {
+		return noAccess
+	}
+	for _, a := range actions {
+		if !slices.Contains(reads, a) {
+			return readWrite
+		}
+	}
+	return readOnly
+}
+
+func (a access) String() string { return [...]string{"none", "read", "read-write"}[a] }
+
+func TestLeastPrivilege(t *testing.T) {
+	s := synth(t)
+	table := s.outputRef(t, "TableName")
+	uploads, archive := s.outputRef(t, "UploadsBucketName"), s.outputRef(t, "ArchiveBucketName")
+	secret := s.ofType("AWS::SecretsManager::Secret")[0]
+	tests := []struct {
+		function                string
+		table, uploads, archive access
+	}{
+		{"auth", readWrite, noAccess, noAccess},
+		{"catalog", readOnly, noAccess, noAccess},
+		{"applications", readWrite, readWrite, readOnly},
+		{"backoffice", readWrite, readOnly, readWrite},
+		{"messaging", readWrite, readWrite, noAccess},
+		{"profiling", readWrite, noAccess, noAccess},
+		{"archive", readWrite, noAccess, readOnly},
+		{"worker", readWrite, readWrite, readWrite},
+	}
+	var covered []string
+	for _, tt := range tests {
+		covered = append(covered, tt.function)
+		t.Run(tt.function, func(t *testing.T) {
+			g := s.grantsOf(t, tt.function)
+			for _, c := range []struct {
+				what   string
+				reads  []string
+				want   access
+				actual []string
+			}{
+				{"table", tableReads, tt.table, g[table]},
+				{"uploads", bucketReads, tt.uploads, g[uploads]},
+				{"archive", bucketReads, tt.archive, g[archive]},
+			} {
+				if got := level(c.actual, c.reads); got != c.want {
+					t.Errorf("%s: got %s (%v), want %s", c.what, got, c.actual, c.want)
+				}
+			}
+			if !slices.Contains(g[secret], "secretsmanager:GetSecretValue") {
+				t.Errorf("signing key: got %v, want secretsmanager:GetSecretValue", g[secret])
+			}
+		})
+	}
+	if !slices.Equal(covered, allFunctions()) {
+		t.Errorf("functions checked: got %v, want %v", covered, allFunctions())
+	}
+}
+
+func TestAwsSolutionsChecks(t *testing.T) {
+	s := synth(t)
+	// The checks' report proves they ran: no finding is no proof.
+	reports, _ := filepath.Glob(filepath.Join(workDir, "cdk.out", "AwsSolutions-*NagReport.csv"))
+	if len(reports) != 1 {
+		t.Fatalf("AwsSolutions reports: got %v, want one", reports)
+	}
+	report, err := os.ReadFile(reports[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, suppressed := map[string]bool{}, map[string]bool{}
+	for _, line := range strings.Split(string(report), "\n") {
+		if strings.Contains(line, `,"Compliant",`) {
+			checked[line] = true
+		}
+		if strings.Contains(line, `,"Suppressed",`) {
+			checked[line], suppressed[line] = true, true
+		}
+	}
+	if len(checked) == 0 {
+		t.Errorf("AwsSolutions report: got no compliant or exempted finding, want the checks to have run:\n%s", report)
+	}
+	errs := s.annotations.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+	for _, e := range *errs {
+		t.Errorf("%s: %v", *e.Id, e.Entry.Data)
+	}
+	warnings := s.annotations.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+	t.Logf("AwsSolutions: %d checks passed or exempted (%d exempted), %d unsuppressed errors, %d warnings",
+		len(checked), len(suppressed), len(*errs), len(*warnings))
+	for _, w := range *warnings {
+		t.Logf("warning %s: %v", *w.Id, strings.SplitN(fmt.Sprint(w.Entry.Data), "\n", 2)[0])
+	}
+}

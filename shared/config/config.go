@@ -1,0 +1,143 @@
+// Package config holds every option of the portal in one place, with its
+// default and its check. Options come from environment variables named
+// STANZA_*; a Config value is passed to whatever needs it, never read from a
+// global.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Mode says where the portal runs.
+type Mode string
+
+const (
+	// Local is one process on a laptop: embedded store, files on disk, the
+	// test identity provider and the local mailbox.
+	Local Mode = "local"
+	// Production is the cloud: DynamoDB, S3, real identity providers. Test
+	// facilities refuse to start in this mode.
+	Production Mode = "production"
+)
+
+// Config is the portal's configuration.
+type Config struct {
+	Mode     Mode
+	LogLevel slog.Level
+
+	// Local mode.
+	Addr    string // listen address of the local server
+	DataDir string // embedded store, files and the generated secret
+	BaseURL string // public URL of the local server, for signed links; "" means http://<listen address>
+	Seed    bool   // seed the demo Comune on first start
+
+	// Production mode.
+	Table            string // DynamoDB table
+	DynamoDBEndpoint string // optional endpoint override (DynamoDB Local, dynalite)
+	UploadsBucket    string // S3 bucket of uploads
+	ArchiveBucket    string // S3 bucket of the archive
+	S3Endpoint       string // optional endpoint override (S3-compatible servers)
+	SecretARN        string // Secrets Manager secret holding the signing key
+}
+
+// option describes one environment variable.
+type option struct {
+	env, def, help string
+	set            func(c *Config, v string) error
+}
+
+// options is the table of every option; README's configuration section
+// lists the same names.
+var options = []option{
+	{"STANZA_MODE", "local", "local or production", func(c *Config, v string) error {
+		switch Mode(v) {
+		case Local, Production:
+			c.Mode = Mode(v)
+			return nil
+		}
+		return errors.New("must be local or production")
+	}},
+	{"STANZA_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"STANZA_ADDR", "127.0.0.1:8080", "listen address of the local server", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return err
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"STANZA_DATA_DIR", "./data", "directory of the embedded store and local files", func(c *Config, v string) error {
+		c.DataDir = v
+		return nil
+	}},
+	{"STANZA_BASE_URL", "", "public URL of the local server (default http://STANZA_ADDR)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("must be an absolute http(s) URL")
+		}
+		c.BaseURL = strings.TrimSuffix(v, "/")
+		return nil
+	}},
+	{"STANZA_SEED", "true", "seed the demo Comune on first start (local mode)", func(c *Config, v string) error {
+		switch v {
+		case "true", "1":
+			c.Seed = true
+		case "false", "0":
+			c.Seed = false
+		default:
+			return errors.New("must be true or false")
+		}
+		return nil
+	}},
+	{"STANZA_TABLE", "", "DynamoDB table (production)", func(c *Config, v string) error { c.Table = v; return nil }},
+	{"STANZA_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint override", func(c *Config, v string) error { c.DynamoDBEndpoint = v; return nil }},
+	{"STANZA_UPLOADS_BUCKET", "", "S3 bucket of uploads (production)", func(c *Config, v string) error { c.UploadsBucket = v; return nil }},
+	{"STANZA_ARCHIVE_BUCKET", "", "S3 bucket of the archive (production)", func(c *Config, v string) error { c.ArchiveBucket = v; return nil }},
+	{"STANZA_S3_ENDPOINT", "", "S3 endpoint override", func(c *Config, v string) error { c.S3Endpoint = v; return nil }},
+	{"STANZA_SECRET_ARN", "", "Secrets Manager secret with the signing key (production)", func(c *Config, v string) error { c.SecretARN = v; return nil }},
+}
+
+// FromEnv reads the configuration from getenv (os.Getenv in mains) and
+// checks it. Every invalid option is reported, not just the first.
+func FromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	for _, o := range options {
+		v := getenv(o.env)
+		if v == "" {
+			v = o.def
+		}
+		if err := o.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", o.env, v, err))
+		}
+	}
+	if c.Mode == Production {
+		for _, req := range []struct{ env, v string }{
+			{"STANZA_TABLE", c.Table}, {"STANZA_UPLOADS_BUCKET", c.UploadsBucket},
+			{"STANZA_ARCHIVE_BUCKET", c.ArchiveBucket}, {"STANZA_SECRET_ARN", c.SecretARN},
+		} {
+			if req.v == "" {
+				errs = append(errs, fmt.Errorf("%s is required in production mode", req.env))
+			}
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// Help returns one line per option: name, default and meaning.
+func Help() string {
+	var b strings.Builder
+	for _, o := range options {
+		fmt.Fprintf(&b, "%-26s %-16q %s\n", o.env, o.def, o.help)
+	}
+	return b.String()
+}

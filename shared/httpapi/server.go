@@ -1,0 +1,145 @@
+// Package httpapi holds Stanza's HTTP handlers: one Endpoint per row of the
+// route table, the middleware every request goes through, RFC 9457 problem
+// responses and the OpenAPI document generated from the same endpoints.
+//
+// The same handlers serve the local server and the Lambda functions: a host
+// asks Server.Handler for the routes of the functions it runs.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/routes"
+	"github.com/stanzaportal/stanza/shared/servizio"
+	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/tenant"
+)
+
+// Param documents a query parameter of an endpoint.
+type Param struct {
+	Name        string
+	Description string
+}
+
+// Endpoint implements one route of the table.
+type Endpoint struct {
+	Handler  http.Handler
+	Query    []Param // accepted query parameters besides "lang"; any other is refused
+	Response any     // a value of the success response's type, for the API document
+	Cache    string  // Cache-Control of a success response; "" means no-store
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	Log        *slog.Logger
+	DB         *store.DB
+	Production bool
+}
+
+// Server holds the endpoints of every implemented route.
+type Server struct {
+	deps      Deps
+	tenants   *tenant.Directory
+	endpoints map[string]Endpoint // by route pattern
+	doc       struct {
+		sync.Once
+		json []byte
+	}
+}
+
+// NewServer returns a Server over deps.
+func NewServer(deps Deps) *Server {
+	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB)}
+	s.endpoints = map[string]Endpoint{}
+	for pattern, e := range s.catalogEndpoints() {
+		s.endpoints[pattern] = e
+	}
+	return s
+}
+
+func (s *Server) catalog(id string) *servizio.Catalog {
+	return servizio.NewCatalog(s.deps.DB.Tenant(id))
+}
+
+// Handler returns the routes of the given functions, with the middleware
+// every request goes through. Routes of the table that have no endpoint yet
+// answer 501; paths outside these functions answer 404, wrong methods 405.
+func (s *Server) Handler(fns ...routes.Function) http.Handler {
+	mux := http.NewServeMux()
+	var served []routes.Route
+	for _, rt := range routes.Table {
+		if !slices.Contains(fns, rt.Function) {
+			continue
+		}
+		served = append(served, rt)
+		e, ok := s.endpoints[rt.Pattern()]
+		if !ok {
+			mux.Handle(rt.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				Error(w, r, fault.New(fault.Unimplemented, "Questa funzione del portale non è ancora disponibile."))
+			}))
+			continue
+		}
+		mux.Handle(rt.Pattern(), e.wrap())
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		if allow := allowed(mux, r, served); len(allow) > 0 {
+			w.Header()["Allow"] = allow
+			Error(w, r, fault.New(fault.MethodNotAllowed, "Il metodo %s non è consentito per questo indirizzo.", r.Method))
+			return
+		}
+		Error(w, r, fault.New(fault.NotFound, "Nessuna risorsa corrisponde a questo indirizzo."))
+	})
+	return Observe(s.deps.Log, Secure(s.deps.Production, h))
+}
+
+// allowed returns the methods the served routes accept for r's path.
+func allowed(mux *http.ServeMux, r *http.Request, served []routes.Route) []string {
+	var methods []string
+	for _, rt := range served {
+		if slices.Contains(methods, rt.Method) {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = rt.Method
+		if _, pattern := mux.Handler(probe); pattern != "" {
+			methods = append(methods, rt.Method)
+		}
+	}
+	return methods
+}
+
+// wrap refuses unknown query parameters (a typo in a filter must not silently
+// return everything) and sets the cache policy.
+func (e Endpoint) wrap() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for name := range r.URL.Query() {
+			if name != "lang" && !slices.ContainsFunc(e.Query, func(p Param) bool { return p.Name == name }) {
+				Error(w, r, fault.New(fault.Invalid, "Il parametro %q non è previsto.", name))
+				return
+			}
+		}
+		if e.Cache != "" {
+			w.Header().Set("Cache-Control", e.Cache)
+		} else {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		e.Handler.ServeHTTP(w, r)
+	})
+}
+
+// handle adapts a handler that returns an error.
+func handle(f func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			Error(w, r, err)
+		}
+	})
+}

@@ -1,0 +1,157 @@
+// Package portal wires Stanza together: it picks the adapters for the mode
+// the portal runs in and builds the handlers and the change-feed worker on
+// them. The local server and every Lambda function start from here, so both
+// hosts build the portal identically.
+package portal
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/stanzaportal/stanza/shared/blob"
+	"github.com/stanzaportal/stanza/shared/blob/fileblob"
+	"github.com/stanzaportal/stanza/shared/blob/s3blob"
+	"github.com/stanzaportal/stanza/shared/config"
+	"github.com/stanzaportal/stanza/shared/httpapi"
+	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/store/boltstore"
+	"github.com/stanzaportal/stanza/shared/store/dynamostore"
+	"github.com/stanzaportal/stanza/shared/worker"
+)
+
+// Portal is the wired application.
+type Portal struct {
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *store.DB
+	Uploads *blob.Bucket
+	Archive *blob.Bucket
+	API     *httpapi.Server
+	Worker  *worker.Worker
+
+	// LocalFiles serves the signed URLs of the local file buckets, by
+	// bucket name; empty in production, where S3 serves them.
+	LocalFiles map[string]*fileblob.Bucket
+}
+
+// Open builds the portal for cfg.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, error) {
+	p := &Portal{Config: cfg, Log: log}
+	var err error
+	if cfg.Mode == config.Production {
+		err = p.openCloud(ctx)
+	} else {
+		err = p.openLocal()
+	}
+	if err != nil {
+		if p.DB != nil {
+			_ = p.DB.Close()
+		}
+		return nil, err
+	}
+	p.API = httpapi.NewServer(httpapi.Deps{Log: log, DB: p.DB, Production: cfg.Mode == config.Production})
+	p.Worker = worker.New(p.DB, log)
+	return p, nil
+}
+
+// Close releases the store.
+func (p *Portal) Close() error { return p.DB.Close() }
+
+// derive returns a key for one purpose from the portal's secret, so that one
+// secret serves every signature and a key leaked from one use (say, a
+// cursor) does not forge another (a session).
+func derive(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("stanza/" + purpose))
+	return m.Sum(nil)
+}
+
+func (p *Portal) openLocal() error {
+	dir := p.Config.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	secret, err := localSecret(filepath.Join(dir, "secret.key"))
+	if err != nil {
+		return err
+	}
+	driver, err := boltstore.Open(filepath.Join(dir, "stanza.db"))
+	if err != nil {
+		return err
+	}
+	if p.DB, err = store.New(driver, derive(secret, "cursor")); err != nil {
+		_ = driver.Close()
+		return err
+	}
+	p.LocalFiles = map[string]*fileblob.Bucket{}
+	for _, name := range []string{"uploads", "archive"} {
+		b, err := fileblob.Open(filepath.Join(dir, "files", name), p.Config.BaseURL+"/_files/"+name, derive(secret, "files/"+name))
+		if err != nil {
+			return err
+		}
+		p.LocalFiles[name] = b
+	}
+	p.Uploads = blob.NewBucket(p.LocalFiles["uploads"])
+	p.Archive = blob.NewBucket(p.LocalFiles["archive"])
+	return nil
+}
+
+// localSecret reads the local server's secret, creating it at first start.
+// It never leaves the data directory.
+func localSecret(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		raw = []byte(hex.EncodeToString(b))
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	secret := strings.TrimSpace(string(raw))
+	if len(secret) < 32 {
+		return nil, fmt.Errorf("%s: the secret is too short", path)
+	}
+	return []byte(secret), nil
+}
+
+func (p *Portal) openCloud(ctx context.Context) error {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := secretsmanager.NewFromConfig(awsCfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &p.Config.SecretARN})
+	if err != nil {
+		return fmt.Errorf("reading the portal's secret: %w", err)
+	}
+	if out.SecretString == nil || len(*out.SecretString) < 32 {
+		return errors.New("the portal's secret is missing or shorter than 32 characters")
+	}
+	secret := []byte(*out.SecretString)
+
+	ddb := dynamostore.NewClient(awsCfg, p.Config.DynamoDBEndpoint)
+	if p.DB, err = store.New(dynamostore.New(ddb, p.Config.Table), derive(secret, "cursor")); err != nil {
+		return err
+	}
+	// Path-style addressing only for an S3-compatible server named by URL.
+	s3c := s3blob.NewClient(awsCfg, p.Config.S3Endpoint, p.Config.S3Endpoint != "")
+	p.Uploads = blob.NewBucket(s3blob.New(s3c, p.Config.UploadsBucket))
+	p.Archive = blob.NewBucket(s3blob.New(s3c, p.Config.ArchiveBucket))
+	return nil
+}

@@ -1,0 +1,333 @@
+// Package store is Stanza's storage port: one table of items addressed by a
+// partition key and a sort key, with sparse secondary indexes, conditional
+// writes with optimistic versions, atomic counters, expiry and a change feed.
+// It is shaped after DynamoDB's single-table design so that every request path
+// is a bounded number of key lookups and queries, never a scan.
+//
+// # Adapters
+//
+// A Driver adapts one backend (boltstore, embedded; dynamostore, DynamoDB).
+// Every driver passes the conformance suite in storetest. Code outside the
+// adapters uses the DB type, which checks arguments, applies scope prefixes and
+// signs query cursors once for all drivers.
+//
+// # Scopes and tenant isolation
+//
+// Every key is stored with the prefix of a scope: "t#<tenant>#" for the data
+// of one Comune, "g#" for the few records shared across Comuni (the list of
+// Comuni, a citizen's account keyed by fiscal code). A handler holds the Scope
+// of the tenant it resolved and cannot name a key of another one; items come
+// back with the prefix removed. Index partition keys are prefixed the same way.
+//
+// # Cursors
+//
+// Query cursors are opaque and signed: a cursor names the scope, index,
+// partition and sort-key bounds it was made for, and any other use, or any
+// change to it, is refused with an Invalid error.
+//
+// # Access patterns
+//
+// The table below lists every request path and the key or index that answers
+// it. Keys are shown without the scope prefix. Each row has a test in the
+// package that owns the records.
+//
+//	who          request                       scope  key / index
+//	anyone       list Comuni                   g      PK "tenants", SK "<slug>"
+//	anyone       one Comune                    g      PK "tenants", SK "<slug>"
+//	anyone       categories of a Comune        t      PK "categories", SK "<slug>" (ordered in memory)
+//	anyone       services of a Comune          t      PK "services", SK "<slug>"
+//	anyone       services of a category        t      GSI1 PK "category#<slug>", SK "<folded title>#<slug>"
+//	anyone       one service                   t      PK "services", SK "<slug>"
+//	worker       deduplicate a change          g      PK "done#<consumer>", SK "<change id>" (expires after 7 days)
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stanzaportal/stanza/shared/fault"
+)
+
+// DB is the store as the rest of Stanza sees it.
+type DB struct {
+	driver    Driver
+	cursorKey []byte
+}
+
+// New returns a DB over driver. cursorKey signs query cursors: every process
+// serving the same table must use the same key, of at least 32 bytes.
+func New(driver Driver, cursorKey []byte) (*DB, error) {
+	if len(cursorKey) < 32 {
+		return nil, errors.New("store: the cursor key must have at least 32 bytes")
+	}
+	return &DB{driver: driver, cursorKey: append([]byte(nil), cursorKey...)}, nil
+}
+
+// Close closes the driver.
+func (db *DB) Close() error { return db.driver.Close() }
+
+// Feed returns the driver's own change log, or nil when the backend delivers
+// changes by other means (DynamoDB Streams).
+func (db *DB) Feed() Feed {
+	f, _ := db.driver.(Feed)
+	return f
+}
+
+var tenantID = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidTenant reports whether id can name a tenant: 1 to 63 lower-case
+// letters, digits and inner hyphens, as in a DNS label.
+func ValidTenant(id string) bool { return tenantID.MatchString(id) }
+
+// Tenant returns the scope of one Comune's data. It panics on an invalid id:
+// tenant ids come from records or from validated input, never raw.
+func (db *DB) Tenant(id string) *Scope {
+	if !ValidTenant(id) {
+		panic("store: invalid tenant id " + strconv.Quote(id))
+	}
+	return &Scope{db: db, prefix: "t#" + id + "#"}
+}
+
+// Global returns the scope of records shared across Comuni.
+func (db *DB) Global() *Scope { return &Scope{db: db, prefix: "g#"} }
+
+// TenantOf returns the tenant of a stored partition key (as found in a
+// Change) and the key that tenant's code wrote; ok is false for a global key.
+func TenantOf(storedPK string) (tenant, pk string, ok bool) {
+	rest, found := strings.CutPrefix(storedPK, "t#")
+	if !found {
+		return "", "", false
+	}
+	tenant, pk, found = strings.Cut(rest, "#")
+	return tenant, pk, found && ValidTenant(tenant)
+}
+
+// Scope is the part of the table that belongs to one tenant, or the global
+// part. All keys given to and returned by a Scope are without its prefix.
+type Scope struct {
+	db     *DB
+	prefix string
+}
+
+// Local returns the key that this scope's owner wrote as storedPK (as found
+// in a Change); ok is false when storedPK is not in this scope.
+func (s *Scope) Local(storedPK string) (pk string, ok bool) {
+	return strings.CutPrefix(storedPK, s.prefix)
+}
+
+func (s *Scope) in(k Key) Key  { return Key{PK: s.prefix + k.PK, SK: k.SK} }
+func (s *Scope) out(k Key) Key { return Key{PK: strings.TrimPrefix(k.PK, s.prefix), SK: k.SK} }
+
+func (s *Scope) inItem(it Item) Item {
+	c := it.Clone()
+	c.Key = s.in(it.Key)
+	for ix, k := range c.Indexes {
+		c.Indexes[ix] = s.in(k)
+	}
+	if !c.Expires.IsZero() {
+		c.Expires = c.Expires.Truncate(time.Second)
+	}
+	return c
+}
+
+func (s *Scope) outItem(it Item) Item {
+	it.Key = s.out(it.Key)
+	for ix, k := range it.Indexes {
+		it.Indexes[ix] = s.out(k)
+	}
+	return it
+}
+
+// Get returns the item at k, or a NotFound error.
+func (s *Scope) Get(ctx context.Context, k Key) (Item, error) {
+	if err := k.check(); err != nil {
+		return Item{}, err
+	}
+	it, err := s.db.driver.Get(ctx, s.in(k))
+	if err != nil {
+		return Item{}, err
+	}
+	return s.outItem(it), nil
+}
+
+// GetMany returns the items that exist among keys, in the order of keys.
+// Duplicate keys are looked up once.
+func (s *Scope) GetMany(ctx context.Context, keys []Key) ([]Item, error) {
+	var out []Item
+	seen := make(map[Key]bool, len(keys))
+	batch := make([]Key, 0, MaxBatchGet)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		items, err := s.db.driver.BatchGet(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			out = append(out, s.outItem(it))
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for _, k := range keys {
+		if err := k.check(); err != nil {
+			return nil, err
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		batch = append(batch, s.in(k))
+		if len(batch) == MaxBatchGet {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Put writes item when cond holds and returns it as stored, with its new
+// Version. A failed condition is a Conflict error.
+func (s *Scope) Put(ctx context.Context, item Item, cond Condition) (Item, error) {
+	if err := item.check(); err != nil {
+		return Item{}, err
+	}
+	if err := cond.check(); err != nil {
+		return Item{}, err
+	}
+	stored, err := s.db.driver.Put(ctx, s.inItem(item), cond)
+	if err != nil {
+		return Item{}, err
+	}
+	return s.outItem(stored), nil
+}
+
+// Delete removes the item at k when cond holds.
+func (s *Scope) Delete(ctx context.Context, k Key, cond Condition) error {
+	if err := k.check(); err != nil {
+		return err
+	}
+	if err := cond.check(); err != nil {
+		return err
+	}
+	return s.db.driver.Delete(ctx, s.in(k), cond)
+}
+
+// Add adds delta to the counter at k (created at zero) and returns the result.
+func (s *Scope) Add(ctx context.Context, k Key, delta int64) (int64, error) {
+	if err := k.check(); err != nil {
+		return 0, err
+	}
+	return s.db.driver.Add(ctx, s.in(k), delta)
+}
+
+// Page is one page of a query's results. Cursor is empty on the last page.
+type Page struct {
+	Items  []Item
+	Cursor string
+}
+
+// Query returns one page of a partition. cursor is "" for the first page,
+// then the Cursor of the page before.
+func (s *Scope) Query(ctx context.Context, q Query, cursor string) (Page, error) {
+	if err := checkKeyPart("partition key", q.PK); err != nil {
+		return Page{}, err
+	}
+	if q.Index != "" && !knownIndex(q.Index) {
+		return Page{}, fault.New(fault.Invalid, "store: unknown index %q", q.Index)
+	}
+	if q.Prefix != "" && (q.From != "" || q.To != "") {
+		return Page{}, fault.New(fault.Invalid, "store: a query takes a prefix or a range, not both")
+	}
+	if q.From != "" && q.To != "" && q.From > q.To {
+		return Page{}, fault.New(fault.Invalid, "store: the range starts after it ends")
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultQueryLimit
+	case q.Limit < 0 || q.Limit > MaxQueryLimit:
+		return Page{}, fault.New(fault.Invalid, "store: the limit must be between 1 and %d", MaxQueryLimit)
+	}
+	q.PK = s.prefix + q.PK
+	var after []byte
+	if cursor != "" {
+		var err error
+		if after, err = s.db.openCursor(q, cursor); err != nil {
+			return Page{}, err
+		}
+	}
+	items, next, err := s.db.driver.Query(ctx, q, after)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Items: make([]Item, len(items))}
+	for i, it := range items {
+		page.Items[i] = s.outItem(it)
+	}
+	if next != nil {
+		page.Cursor = s.db.sealCursor(q, next)
+	}
+	return page, nil
+}
+
+func (c Condition) check() error {
+	n := 0
+	if c.MustExist {
+		n++
+	}
+	if c.MustNotExist {
+		n++
+	}
+	if c.Version > 0 {
+		n++
+	}
+	if n > 1 || c.Version < 0 {
+		return fault.New(fault.Invalid, "store: a write takes at most one condition")
+	}
+	return nil
+}
+
+// cursorMAC binds a driver cursor to the query it continues, so that a
+// cursor cannot be replayed on another partition (or tenant) or edited.
+func (db *DB) cursorMAC(q Query, raw []byte) []byte {
+	m := hmac.New(sha256.New, db.cursorKey)
+	for _, part := range []string{string(q.Index), q.PK, q.Prefix, q.From, q.To, strconv.FormatBool(q.Reverse)} {
+		m.Write([]byte(strconv.Itoa(len(part))))
+		m.Write([]byte{':'})
+		m.Write([]byte(part))
+	}
+	m.Write(raw)
+	return m.Sum(nil)[:16]
+}
+
+func (db *DB) sealCursor(q Query, raw []byte) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(raw) + "." + enc.EncodeToString(db.cursorMAC(q, raw))
+}
+
+func (db *DB) openCursor(q Query, cursor string) ([]byte, error) {
+	bad := fault.New(fault.Invalid, "Il cursore di paginazione non è valido.")
+	body, mac, ok := strings.Cut(cursor, ".")
+	if !ok {
+		return nil, bad
+	}
+	enc := base64.RawURLEncoding
+	raw, err1 := enc.DecodeString(body)
+	sum, err2 := enc.DecodeString(mac)
+	if err1 != nil || err2 != nil || !hmac.Equal(sum, db.cursorMAC(q, raw)) {
+		return nil, bad
+	}
+	return raw, nil
+}
