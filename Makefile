@@ -13,7 +13,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 ## run: start the whole portal on 127.0.0.1:8080 (embedded store in ./data, demo Comune)
 run:
-	$(GO) run ./cmd/stanza
+	$(GO) build -o build/stanza ./cmd/stanza
+	./build/stanza
 
 ## test: every check and test, as CI runs them
 test: tools check unit infra-test
@@ -40,7 +41,7 @@ FORCE:
 
 ## bench: store benchmarks and the local server's load test
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/store/boltstore/
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/store/boltstore/ ./shared/httpapi/
 	$(GO) run ./cmd/loadbench
 
 ## tools: the npm packages the tests run (dynalite, Node 22 for jsii)

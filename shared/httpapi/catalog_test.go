@@ -8,30 +8,20 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stanzaportal/stanza/shared/httpapi"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/seed"
-	"github.com/stanzaportal/stanza/shared/store"
-	"github.com/stanzaportal/stanza/shared/store/boltstore"
+	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 )
 
 // newServer returns the API of every function over an embedded store seeded
 // with the demo Comune.
-func newServer(t *testing.T) (*httpapi.Server, http.Handler) {
+func newServer(t testing.TB) (*httpapi.Server, http.Handler) {
 	t.Helper()
-	driver, err := boltstore.Open(filepath.Join(t.TempDir(), "stanza.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.New(driver, bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := bolttest.DB(t)
 	if err := seed.Demo(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +168,18 @@ func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 	}
 	if got := do(t, h, "GET", "/api/v1/me", nil); got.status != 404 {
 		t.Errorf("another function's route: got %d, want 404", got.status)
+	}
+}
+
+// BenchmarkServiceList measures the busiest public page's handler alone,
+// middleware included; cmd/loadbench measures it over HTTP.
+func BenchmarkServiceList(b *testing.B) {
+	_, h := newServer(b)
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/tenants/esempio/services?q=iscrizione", nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
 	}
 }

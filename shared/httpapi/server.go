@@ -44,6 +44,7 @@ type Deps struct {
 type Server struct {
 	deps      Deps
 	tenants   *tenant.Directory
+	catalogs  *servizio.Catalogs
 	endpoints map[string]Endpoint // by route pattern
 	doc       struct {
 		sync.Once
@@ -53,7 +54,7 @@ type Server struct {
 
 // NewServer returns a Server over deps.
 func NewServer(deps Deps) *Server {
-	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB)}
+	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB), catalogs: servizio.NewCatalogs(deps.DB)}
 	s.endpoints = map[string]Endpoint{}
 	for pattern, e := range s.catalogEndpoints() {
 		s.endpoints[pattern] = e
@@ -61,9 +62,7 @@ func NewServer(deps Deps) *Server {
 	return s
 }
 
-func (s *Server) catalog(id string) *servizio.Catalog {
-	return servizio.NewCatalog(s.deps.DB.Tenant(id))
-}
+func (s *Server) catalog(id string) *servizio.Catalog { return s.catalogs.Of(id) }
 
 // Handler returns the routes of the given functions, with the middleware
 // every request goes through. Routes of the table that have no endpoint yet

@@ -43,7 +43,7 @@ func Demo(ctx context.Context, db *store.DB) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 
-	catalog := servizio.NewCatalog(db.Tenant(demoComune.ID))
+	catalog := servizio.NewCatalogs(db).Of(demoComune.ID)
 	for _, c := range demoCategories {
 		if err := catalog.PutCategory(ctx, c); err != nil {
 			return fmt.Errorf("seed: category %s: %w", c.Slug, err)

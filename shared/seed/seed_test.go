@@ -1,9 +1,7 @@
 package seed
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,32 +10,18 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/servizio"
 	"github.com/stanzaportal/stanza/shared/store"
-	"github.com/stanzaportal/stanza/shared/store/boltstore"
+	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 	"github.com/stanzaportal/stanza/shared/tenant"
 )
-
-func newDB(t *testing.T) *store.DB {
-	t.Helper()
-	driver, err := boltstore.Open(filepath.Join(t.TempDir(), "stanza.db"))
-	if err != nil {
-		t.Fatalf("boltstore.Open: %v", err)
-	}
-	db, err := store.New(driver, bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // seeded returns a store where Demo has run once, and the demo catalogue.
 func seeded(t *testing.T) (*store.DB, *servizio.Catalog) {
 	t.Helper()
-	db := newDB(t)
+	db := bolttest.DB(t)
 	if err := Demo(context.Background(), db); err != nil {
 		t.Fatalf("Demo: %v", err)
 	}
-	return db, servizio.NewCatalog(db.Tenant("esempio"))
+	return db, servizio.NewCatalogs(db).Of("esempio")
 }
 
 func slugs(services []servizio.Service) []string {
@@ -231,9 +215,9 @@ func TestDemoKeepsAdminChanges(t *testing.T) {
 }
 
 func TestDemoCompletesAnInterruptedSeed(t *testing.T) {
-	db := newDB(t)
+	db := bolttest.DB(t)
 	ctx := context.Background()
-	cat := servizio.NewCatalog(db.Tenant("esempio"))
+	cat := servizio.NewCatalogs(db).Of("esempio")
 	// A seed stopped after its first write: one category, no Comune yet.
 	partial := demoCategories[0]
 	partial.Name = "Anagrafe"

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -23,21 +25,120 @@ const (
 	servicesPK   = "services"
 )
 
-func categoryKey(slug string) store.Key   { return store.Key{PK: categoriesPK, SK: slug} }
-func serviceKey(slug string) store.Key    { return store.Key{PK: servicesPK, SK: slug} }
-func byCategoryPK(category string) string { return "category#" + category }
+func categoryKey(slug string) store.Key { return store.Key{PK: categoriesPK, SK: slug} }
+func serviceKey(slug string) store.Key  { return store.Key{PK: servicesPK, SK: slug} }
+
+// versionKey is a counter that every catalogue write raises, so that a
+// process knows with one key lookup whether its copy is still current.
+var versionKey = store.Key{PK: "catalog", SK: "version"}
+
+// maxAge bounds how long a copy is trusted without a newer version. It only
+// matters if a process stopped between a write and its version raise.
+const maxAge = 5 * time.Minute
+
+// Catalogs gives the catalogue of each Comune. The catalogue is read on
+// every public page and changes a few times a month, so each process keeps
+// a copy per Comune and reloads it when the Comune's catalogue version
+// changes: a listing costs one key lookup instead of reading and decoding
+// every service.
+type Catalogs struct {
+	db  *store.DB
+	now func() time.Time
+
+	mu     sync.Mutex
+	copies map[string]*snapshot // by tenant
+}
+
+// NewCatalogs returns the catalogues stored in db.
+func NewCatalogs(db *store.DB) *Catalogs {
+	return &Catalogs{db: db, now: time.Now, copies: map[string]*snapshot{}}
+}
+
+// Of returns the catalogue of the Comune with id tenant (a valid tenant id).
+func (cs *Catalogs) Of(tenant string) *Catalog {
+	return &Catalog{cs: cs, tenant: tenant, scope: cs.db.Tenant(tenant)}
+}
+
+// snapshot is a Comune's whole catalogue at one version, prepared for
+// listing: services sorted by title, their text folded for search once.
+type snapshot struct {
+	version    int64
+	loaded     time.Time
+	categories []Category // in display order
+	services   []entry    // every service, drafts too, by title
+}
+
+type entry struct {
+	Service
+	text string // folded title, summary, description, audience and keywords
+}
 
 // Catalog reads and writes the catalogue of one Comune.
 type Catalog struct {
-	scope *store.Scope
+	cs     *Catalogs
+	tenant string
+	scope  *store.Scope
 }
 
-// NewCatalog returns the catalogue stored in a Comune's scope.
-func NewCatalog(scope *store.Scope) *Catalog { return &Catalog{scope: scope} }
+func (c *Catalog) version(ctx context.Context) (int64, error) {
+	it, err := c.scope.Get(ctx, versionKey)
+	if fault.Is(err, fault.NotFound) {
+		return 0, nil
+	}
+	return it.Counter, err
+}
 
-// readAll reads every item of a partition (or an index partition). The
-// catalogue's partitions are small (a Comune has tens of categories and at most
-// a few hundred services), so reading them whole keeps search simple.
+// current returns an up-to-date snapshot, loading one when needed.
+func (c *Catalog) current(ctx context.Context) (*snapshot, error) {
+	v, err := c.version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.cs.mu.Lock()
+	snap := c.cs.copies[c.tenant]
+	c.cs.mu.Unlock()
+	if snap != nil && snap.version == v && c.cs.now().Sub(snap.loaded) < maxAge {
+		return snap, nil
+	}
+	// The version was read before the data, so a write that lands during
+	// the load raises the version past this snapshot's and forces a reload.
+	snap = &snapshot{version: v, loaded: c.cs.now()}
+	if snap.categories, err = readAll[Category](ctx, c.scope, store.Query{PK: categoriesPK}); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(snap.categories, func(a, b Category) int {
+		return cmp.Or(cmp.Compare(a.Order, b.Order), strings.Compare(a.Slug, b.Slug))
+	})
+	services, err := readAll[Service](ctx, c.scope, store.Query{PK: servicesPK})
+	if err != nil {
+		return nil, err
+	}
+	titles := make(map[string]string, len(services))
+	for _, s := range services {
+		titles[s.Slug] = fold(s.Title)
+		snap.services = append(snap.services, entry{Service: s, text: s.searchText()})
+	}
+	slices.SortFunc(snap.services, func(a, b entry) int {
+		return cmp.Or(strings.Compare(titles[a.Slug], titles[b.Slug]), strings.Compare(a.Slug, b.Slug))
+	})
+	c.cs.mu.Lock()
+	c.cs.copies[c.tenant] = snap
+	c.cs.mu.Unlock()
+	return snap, nil
+}
+
+// changed raises the catalogue's version after a write and drops this
+// process's copy.
+func (c *Catalog) changed(ctx context.Context) error {
+	c.cs.mu.Lock()
+	delete(c.cs.copies, c.tenant)
+	c.cs.mu.Unlock()
+	_, err := c.scope.Add(ctx, versionKey, 1)
+	return err
+}
+
+// readAll reads every item of a partition. The catalogue's partitions are
+// small (tens of categories, at most a few hundred services).
 func readAll[T any](ctx context.Context, scope *store.Scope, q store.Query) ([]T, error) {
 	q.Limit = store.MaxQueryLimit
 	var out []T
@@ -63,24 +164,29 @@ func readAll[T any](ctx context.Context, scope *store.Scope, q store.Query) ([]T
 
 // Categories returns the categories in display order.
 func (c *Catalog) Categories(ctx context.Context) ([]Category, error) {
-	cats, err := readAll[Category](ctx, c.scope, store.Query{PK: categoriesPK})
+	snap, err := c.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(cats, func(a, b Category) int {
-		return cmp.Or(cmp.Compare(a.Order, b.Order), strings.Compare(a.Slug, b.Slug))
-	})
-	return cats, nil
+	return slices.Clone(snap.categories), nil
 }
 
 // Category returns one category, or a NotFound error.
 func (c *Catalog) Category(ctx context.Context, slug string) (Category, error) {
-	var cat Category
-	err := c.get(ctx, categoryKey(slug), &cat)
-	if fault.Is(err, fault.NotFound) {
-		return cat, fault.New(fault.NotFound, "La categoria %q non esiste.", slug)
+	snap, err := c.current(ctx)
+	if err != nil {
+		return Category{}, err
 	}
-	return cat, err
+	return snap.category(slug)
+}
+
+func (snap *snapshot) category(slug string) (Category, error) {
+	for _, cat := range snap.categories {
+		if cat.Slug == slug {
+			return cat, nil
+		}
+	}
+	return Category{}, fault.New(fault.NotFound, "La categoria %q non esiste.", slug)
 }
 
 // Filter narrows a service listing.
@@ -90,44 +196,52 @@ type Filter struct {
 }
 
 // Services returns the published services that match f, ordered by title.
+// An unknown category is a NotFound error.
 func (c *Catalog) Services(ctx context.Context, f Filter) ([]Service, error) {
-	q := store.Query{PK: servicesPK}
-	if f.Category != "" {
-		if _, err := c.Category(ctx, f.Category); err != nil {
-			return nil, err
-		}
-		q = store.Query{Index: store.GSI1, PK: byCategoryPK(f.Category)}
-	}
-	all, err := readAll[Service](ctx, c.scope, q)
+	snap, err := c.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	words := strings.Fields(fold(f.Text))
-	var out []Service
-	for _, s := range all {
-		if s.Status == Published && s.matches(words) {
-			out = append(out, s)
+	return snap.published(f)
+}
+
+func (snap *snapshot) published(f Filter) ([]Service, error) {
+	if f.Category != "" {
+		if _, err := snap.category(f.Category); err != nil {
+			return nil, err
 		}
 	}
-	slices.SortFunc(out, func(a, b Service) int {
-		return cmp.Or(strings.Compare(fold(a.Title), fold(b.Title)), strings.Compare(a.Slug, b.Slug))
-	})
+	words := strings.Fields(fold(f.Text))
+	var out []Service
+	for _, e := range snap.services {
+		if e.Status == Published && (f.Category == "" || e.Category == f.Category) && e.matches(words) {
+			out = append(out, e.Service)
+		}
+	}
 	return out, nil
 }
 
 // Service returns a published service, or a NotFound error.
 func (c *Catalog) Service(ctx context.Context, slug string) (Service, error) {
-	var s Service
-	err := c.get(ctx, serviceKey(slug), &s)
-	if fault.Is(err, fault.NotFound) || (err == nil && s.Status != Published) {
-		return Service{}, fault.New(fault.NotFound, "Il servizio %q non esiste.", slug)
+	snap, err := c.current(ctx)
+	if err != nil {
+		return Service{}, err
 	}
-	return s, err
+	for _, e := range snap.services {
+		if e.Slug == slug && e.Status == Published {
+			return e.Service, nil
+		}
+	}
+	return Service{}, fault.New(fault.NotFound, "Il servizio %q non esiste.", slug)
 }
 
 // Related returns up to max other published services of s's category.
 func (c *Catalog) Related(ctx context.Context, s Service, max int) ([]Service, error) {
-	same, err := c.Services(ctx, Filter{Category: s.Category})
+	snap, err := c.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	same, err := snap.published(Filter{Category: s.Category})
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +259,7 @@ func (c *Catalog) PutCategory(ctx context.Context, cat Category) error {
 	if err := cat.Validate(); err != nil {
 		return err
 	}
-	return c.put(ctx, store.Item{Key: categoryKey(cat.Slug)}, cat)
+	return c.put(ctx, categoryKey(cat.Slug), cat)
 }
 
 // PutService creates or replaces a service. Its category must exist.
@@ -156,37 +270,27 @@ func (c *Catalog) PutService(ctx context.Context, s Service) error {
 	if _, err := c.Category(ctx, s.Category); err != nil {
 		return err
 	}
-	return c.put(ctx, store.Item{
-		Key:     serviceKey(s.Slug),
-		Indexes: map[store.Index]store.Key{store.GSI1: {PK: byCategoryPK(s.Category), SK: fold(s.Title) + "#" + s.Slug}},
-	}, s)
+	return c.put(ctx, serviceKey(s.Slug), s)
 }
 
-func (c *Catalog) get(ctx context.Context, k store.Key, v any) error {
-	it, err := c.scope.Get(ctx, k)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(it.Data, v)
-}
-
-func (c *Catalog) put(ctx context.Context, it store.Item, v any) error {
+func (c *Catalog) put(ctx context.Context, k store.Key, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	it.Data = data
-	_, err = c.scope.Put(ctx, it, store.Condition{})
-	return err
+	if _, err := c.scope.Put(ctx, store.Item{Key: k, Data: data}, store.Condition{}); err != nil {
+		return err
+	}
+	return c.changed(ctx)
 }
 
-func (s Service) matches(words []string) bool {
-	if len(words) == 0 {
-		return true
-	}
-	text := fold(strings.Join(append([]string{s.Title, s.Summary, s.Description, s.Audience}, s.Keywords...), " "))
+func (s Service) searchText() string {
+	return fold(strings.Join(append([]string{s.Title, s.Summary, s.Description, s.Audience}, s.Keywords...), " "))
+}
+
+func (e entry) matches(words []string) bool {
 	for _, w := range words {
-		if !strings.Contains(text, w) {
+		if !strings.Contains(e.text, w) {
 			return false
 		}
 	}

@@ -34,9 +34,9 @@
 //	who          request                       scope  key / index
 //	anyone       list Comuni                   g      PK "tenants", SK "<slug>"
 //	anyone       one Comune                    g      PK "tenants", SK "<slug>"
-//	anyone       categories of a Comune        t      PK "categories", SK "<slug>" (ordered in memory)
-//	anyone       services of a Comune          t      PK "services", SK "<slug>"
-//	anyone       services of a category        t      GSI1 PK "category#<slug>", SK "<folded title>#<slug>"
+//	anyone       categories of a Comune        t      PK "categories", SK "<slug>" (read whole, cached per version)
+//	anyone       services of a Comune          t      PK "services", SK "<slug>" (read whole, cached per version)
+//	anyone       catalogue version             t      PK "catalog", SK "version" (counter)
 //	anyone       one service                   t      PK "services", SK "<slug>"
 //	worker       deduplicate a change          g      PK "done#<consumer>", SK "<change id>" (expires after 7 days)
 package store

@@ -1,20 +1,18 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/store"
-	"github.com/stanzaportal/stanza/shared/store/boltstore"
+	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
 
@@ -47,15 +45,7 @@ func (r *recorder) handled() []string {
 
 func openDB(t *testing.T) (*store.DB, store.Feed) {
 	t.Helper()
-	driver, err := boltstore.Open(filepath.Join(t.TempDir(), "stanza.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.New(driver, bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := bolttest.DB(t)
 	return db, db.Feed()
 }
 

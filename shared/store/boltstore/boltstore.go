@@ -44,6 +44,12 @@
 // Sweep does for all of them; DynamoDB's own TTL deleter plays that part in
 // the cloud.
 //
+// # Retention
+//
+// A checkpoint drops from the log the changes that every consumer with a
+// checkpoint has passed and that are older than 24 hours, as DynamoDB Streams
+// keeps its records for 24 hours.
+//
 // # Change IDs
 //
 // A change ID is the file's random id and the change's sequence number, so
@@ -522,6 +528,52 @@ func (s *Store) Checkpoint(ctx context.Context, consumer string, seq uint64) err
 		if v := b.Get([]byte(consumer)); v != nil && binary.BigEndian.Uint64(v) >= seq {
 			return nil
 		}
-		return b.Put([]byte(consumer), seqKey(seq))
+		if err := b.Put([]byte(consumer), seqKey(seq)); err != nil {
+			return err
+		}
+		return w.trim()
 	})
+}
+
+// retention is how long the log keeps a change that every consumer has
+// handled: as long as DynamoDB Streams keeps a record, so that a consumer
+// added later finds the same recent history in both places.
+const retention = 24 * time.Hour
+
+// maxTrim bounds the changes one checkpoint removes, to keep its
+// transaction small; the next checkpoints remove the rest.
+const maxTrim = 1000
+
+// trim removes the oldest changes that every consumer with a checkpoint has
+// passed and that are older than the retention, so the log does not grow
+// without end.
+func (w *writer) trim() error {
+	var oldest uint64 = 1<<64 - 1
+	err := w.tx.Bucket(bucketCheckpoints).ForEach(func(_, v []byte) error {
+		oldest = min(oldest, binary.BigEndian.Uint64(v))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cutoff := w.now.Add(-retention).UnixNano()
+	changes := w.tx.Bucket(bucketChanges)
+	var drop [][]byte
+	c := changes.Cursor()
+	for k, v := c.First(); k != nil && len(drop) < maxTrim && binary.BigEndian.Uint64(k) <= oldest; k, v = c.Next() {
+		var rec changeRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return err
+		}
+		if rec.At >= cutoff {
+			break
+		}
+		drop = append(drop, k)
+	}
+	for _, k := range drop {
+		if err := changes.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
