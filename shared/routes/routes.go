@@ -86,12 +86,41 @@ var Table = []Route{
 	{"GET", "/api/v1/tenants/{tenant}/services/{service}", Catalog, Public, "Read a service sheet"},
 	{"GET", "/api/openapi.json", Catalog, Public, "This API document"},
 
-	// Sign-in and the citizen's account.
+	// Sign-in: SPID and CIE (SAML 2.0), sessions.
 	{"GET", "/auth/spid/metadata", Auth, Public, "SAML metadata of the SPID service provider"},
-	{"GET", "/auth/login", Auth, Public, "Start a SPID or CIE sign-in"},
-	{"POST", "/auth/acs", Auth, Public, "SAML assertion consumer service"},
-	{"POST", "/auth/logout", Auth, Citizen | Operator | Admin, "Sign out"},
+	{"GET", "/auth/cie/metadata", Auth, Public, "SAML metadata of the CIE service provider"},
+	{"GET", "/auth/idps", Auth, Public, "Identity providers a citizen can sign in with"},
+	{"GET", "/auth/login", Auth, Public, "Start a SPID or CIE sign-in (redirects to the identity provider)"},
+	{"POST", "/auth/acs", Auth, Public, "SAML assertion consumer service (HTTP-POST binding)"},
+	{"GET", "/auth/slo", Auth, Public, "SAML single logout service (HTTP-Redirect binding)"},
+	{"POST", "/auth/slo", Auth, Public, "SAML single logout service (HTTP-POST binding)"},
+	{"POST", "/auth/logout", Auth, Citizen | Operator | Admin, "Sign out of this session"},
+	{"POST", "/auth/logout-everywhere", Auth, Citizen | Operator | Admin, "Sign out of every session of this account"},
+	{"GET", "/api/v1/session", Auth, Public, "Who is signed in, and the CSRF token of the session"},
+
+	// The citizen's account: profile, email, terms of use.
 	{"GET", "/api/v1/me", Auth, Citizen, "The signed-in citizen's profile"},
+	{"PATCH", "/api/v1/me", Auth, Citizen, "Update the citizen's contact data"},
+	{"POST", "/api/v1/me/email-verification", Auth, Citizen, "Send the link that verifies the citizen's email"},
+	{"GET", "/api/v1/email-verification", Auth, Public, "Verify an email address from the emailed link"},
+	{"GET", "/api/v1/tenants/{tenant}/terms", Auth, Public, "A Comune's current terms of use"},
+	{"POST", "/api/v1/tenants/{tenant}/terms/acceptances", Auth, Citizen, "Accept a Comune's current terms of use"},
+	{"GET", "/api/v1/tenants/{tenant}/services/{service}/access", Auth, Public, "Whether the session may use a service, or how to sign in for it"},
+
+	// Operators and admins: sign-in with password and TOTP.
+	{"POST", "/api/v1/tenants/{tenant}/operator-login", Auth, Public, "Operator sign-in, first step: username and password"},
+	{"POST", "/api/v1/tenants/{tenant}/operator-login/totp", Auth, Public, "Operator sign-in, second step: TOTP or recovery code"},
+	{"POST", "/api/v1/tenants/{tenant}/operator-login/enrolment", Auth, Public, "Operator sign-in, first time: enrol the TOTP second factor"},
+
+	// Administration of a Comune's staff, partner keys and terms of use.
+	{"GET", "/api/v1/tenants/{tenant}/admin/operators", Backoffice, Admin, "List the Comune's operators and admins"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/operators", Backoffice, Admin, "Create an operator or admin"},
+	{"PATCH", "/api/v1/tenants/{tenant}/admin/operators/{operator}", Backoffice, Admin, "Change an operator's role, services, offices or status"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/operators/{operator}/second-factor-reset", Backoffice, Admin, "Reset an operator's second factor"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/api-keys", Backoffice, Admin, "List the Comune's partner API keys"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/api-keys", Backoffice, Admin, "Issue a partner API key (shown once)"},
+	{"DELETE", "/api/v1/tenants/{tenant}/admin/api-keys/{key}", Backoffice, Admin, "Revoke a partner API key"},
+	{"PUT", "/api/v1/tenants/{tenant}/admin/terms", Backoffice, Admin, "Publish a new version of the terms of use"},
 
 	// Applications (pratiche).
 	{"GET", "/api/v1/tenants/{tenant}/applications", Applications, Citizen | Partner, "List applications"},

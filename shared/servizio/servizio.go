@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/stanzaportal/stanza/shared/auth"
 	"github.com/stanzaportal/stanza/shared/fault"
 )
 
@@ -20,15 +21,14 @@ type Category struct {
 }
 
 // AuthLevel is the minimum strength of sign-in a service requires.
-type AuthLevel string
+type AuthLevel = auth.Level
 
-// Authentication levels: SPID's three levels, and CIE (equivalent to SPID L3
-// for the purposes of a service's minimum).
+// Authentication levels, as package auth defines them.
 const (
-	SpidL1 AuthLevel = "spid-l1"
-	SpidL2 AuthLevel = "spid-l2"
-	SpidL3 AuthLevel = "spid-l3"
-	CIE    AuthLevel = "cie"
+	SpidL1 = auth.SpidL1
+	SpidL2 = auth.SpidL2
+	SpidL3 = auth.SpidL3
+	CIE    = auth.CIE
 )
 
 // Status says whether a service is visible to the public.
@@ -102,9 +102,7 @@ func (s Service) Validate() error {
 	case s.ProcessingDays < 0:
 		return fault.New(fault.Invalid, "I giorni di conclusione non possono essere negativi.")
 	}
-	switch s.AuthLevel {
-	case SpidL1, SpidL2, SpidL3, CIE:
-	default:
+	if !s.AuthLevel.Valid() {
 		return fault.New(fault.Invalid, "Il livello di autenticazione %q non è valido.", s.AuthLevel)
 	}
 	switch s.Status {
