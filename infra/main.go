@@ -12,6 +12,25 @@
 //   - stanza:uploadOrigins: the browser origins that may use signed URLs on
 //     the uploads bucket, as a JSON list in cdk.json or comma-separated with
 //     -c (default none).
+//   - stanza:publicUrl: the portal's public URL, an https URL such as a
+//     Comune's own domain mapped to the API; SAML entity IDs and endpoints
+//     and the links in emails start with it. Default: the HTTP API's own
+//     endpoint.
+//   - stanza:config: optional portal options (see shared/config), given to
+//     every function as environment variables: a JSON object in cdk.json,
+//     or a string holding one with -c, such as
+//     -c 'stanza:config={"STANZA_SP_IPA_CODE":"c_h501"}'. Only the options
+//     of passThrough may be given; the stack sets the others itself.
+//     STANZA_MAIL_FROM should name an address of the SES identity below:
+//     synthesis warns when it is missing.
+//   - stanza:sesIdentityArn: the SES identity (the sender's domain) that
+//     the functions sending mail may send from, such as
+//     arn:aws:ses:eu-south-1:123456789012:identity/comune.example.it.
+//     Default: any identity of the account in the stack's region. In the
+//     SES sandbox, where recipients must be verified identities too, leave
+//     it empty: SES then checks the grant against the recipients as well.
+//
+// Synthesis fails, naming the key, when a context value is not valid.
 //
 // The rest of cdk.json's context is the CDK's recommended feature flags;
 // the tests synthesize with them too.
@@ -34,20 +53,30 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/stanzaportal/stanza/shared/config"
 )
 
 // The context keys the app reads.
 const (
-	assetsKey  = "stanza:assets"
-	originsKey = "stanza:uploadOrigins"
+	assetsKey      = "stanza:assets"
+	originsKey     = "stanza:uploadOrigins"
+	publicURLKey   = "stanza:publicUrl"
+	configKey      = "stanza:config"
+	sesIdentityKey = "stanza:sesIdentityArn"
 )
 
 func main() {
@@ -79,11 +108,30 @@ func build(app awscdk.App) (awscdk.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	origins, err := stringList(app.Node().TryGetContext(jsii.String(originsKey)))
+	context := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	origins, err := stringList(context(originsKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", originsKey, err)
 	}
-	stack, err := NewStack(app, "Stanza", StackProps{Assets: assets, UploadOrigins: origins})
+	base, err := publicURL(context(publicURLKey))
+	if err != nil {
+		return nil, fmt.Errorf("context %s: %w", publicURLKey, err)
+	}
+	options, err := configOptions(context(configKey))
+	if err != nil {
+		return nil, fmt.Errorf("context %s: %w", configKey, err)
+	}
+	identity, err := sesIdentity(context(sesIdentityKey))
+	if err != nil {
+		return nil, fmt.Errorf("context %s: %w", sesIdentityKey, err)
+	}
+	stack, err := NewStack(app, "Stanza", StackProps{
+		Assets:         assets,
+		UploadOrigins:  origins,
+		PublicURL:      base,
+		Options:        options,
+		SESIdentityARN: identity,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -115,4 +163,104 @@ func stringList(v any) ([]string, error) {
 		return nil, fmt.Errorf("got %v (%T), want a list of strings", v, v)
 	}
 	return out, nil
+}
+
+// publicURL reads the portal's public URL: empty, or an absolute https URL,
+// since SPID and CIE send assertions only to https endpoints. The trailing
+// slash goes, as shared/config drops it too.
+func publicURL(v any) (string, error) {
+	s, ok := v.(string)
+	if v != nil && !ok {
+		return "", fmt.Errorf("got %v (%T), want a string", v, v)
+	}
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("got %q, want an absolute https URL without query or fragment", s)
+	}
+	return strings.TrimSuffix(s, "/"), nil
+}
+
+// passThrough are the options of shared/config that a deployment may set
+// through the context: who the service provider is, where the identity
+// providers' metadata is, and the sender of emails. The stack sets the
+// mode, the base URL and the resources' names itself.
+var passThrough = []string{
+	"STANZA_SP_ORGANIZATION",
+	"STANZA_SP_ORGANIZATION_URL",
+	"STANZA_SP_IPA_CODE",
+	"STANZA_SP_CONTACT_EMAIL",
+	"STANZA_SP_CONTACT_PHONE",
+	"STANZA_SP_MUNICIPALITY",
+	"STANZA_SP_PROVINCE",
+	"STANZA_SPID_METADATA_URLS",
+	"STANZA_CIE_METADATA_URL",
+	"STANZA_MAIL_FROM",
+}
+
+// configOptions reads the portal options of the context: a JSON object of
+// strings, or, from -c, a string holding one. Empty values are left out, as
+// the portal takes them for its defaults. Every unknown option and every
+// value shared/config refuses is reported, so that a mistake fails
+// synthesis, not the functions' start.
+func configOptions(v any) (map[string]string, error) {
+	if s, ok := v.(string); ok {
+		if strings.TrimSpace(s) == "" {
+			return nil, nil
+		}
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			return nil, fmt.Errorf("got %q, want a JSON object: %w", s, err)
+		}
+	}
+	var obj map[string]any
+	switch v := v.(type) {
+	case nil:
+	case map[string]any:
+		obj = v
+	default:
+		return nil, fmt.Errorf("got %v (%T), want an object of options", v, v)
+	}
+	options := map[string]string{}
+	var unknown []string
+	for k, e := range obj {
+		if !slices.Contains(passThrough, k) {
+			unknown = append(unknown, k)
+			continue
+		}
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: got %v (%T), want a string", k, e, e)
+		}
+		if s != "" {
+			options[k] = s
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("got options %s, want only %s", strings.Join(unknown, ", "), strings.Join(passThrough, ", "))
+	}
+	// Local mode: only the given values are checked, not the production
+	// requirements that the stack meets itself.
+	if _, err := config.FromEnv(func(k string) string { return options[k] }); err != nil {
+		return nil, err
+	}
+	return options, nil
+}
+
+// sesIdentityARN matches an SES identity's ARN, in any partition.
+var sesIdentityARN = regexp.MustCompile(`^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^/*]+$`)
+
+// sesIdentity reads the SES identity's ARN: empty, or the ARN of one
+// identity, with no wildcard.
+func sesIdentity(v any) (string, error) {
+	s, ok := v.(string)
+	if v != nil && !ok {
+		return "", fmt.Errorf("got %v (%T), want a string", v, v)
+	}
+	if s != "" && !sesIdentityARN.MatchString(s) {
+		return "", fmt.Errorf("got %q, want the ARN of one SES identity, arn:aws:ses:<region>:<account>:identity/<domain or address>", s)
+	}
+	return s, nil
 }

@@ -35,6 +35,17 @@ type StackProps struct {
 	// the uploads bucket directly, with the signed URLs the portal hands out.
 	// None means browsers cannot use those URLs.
 	UploadOrigins []string
+	// PublicURL is the portal's public URL, without a trailing slash: a
+	// Comune's own domain in front of the API. Empty means the HTTP API's
+	// own endpoint.
+	PublicURL string
+	// Options are portal options of shared/config (passThrough), passed to
+	// every function as they are.
+	Options map[string]string
+	// SESIdentityARN is the SES identity, the sender's domain, that the
+	// functions sending mail may send from. Empty means any identity of the
+	// account in the stack's region.
+	SESIdentityARN string
 }
 
 // worker is the function that reads the table's change stream. It serves
@@ -56,6 +67,7 @@ const (
 type function struct {
 	name                    string
 	table, uploads, archive access
+	sendsMail               bool
 	memoryMB                float64
 	timeoutSeconds          float64
 }
@@ -67,7 +79,8 @@ const httpTimeout = 15
 // functions is every Lambda function of the portal: the HTTP functions of
 // routes.Functions and the worker.
 var functions = []function{
-	{name: string(routes.Auth), table: readWrite, memoryMB: 256, timeoutSeconds: httpTimeout},
+	// Auth sends the email address verification messages.
+	{name: string(routes.Auth), table: readWrite, sendsMail: true, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Catalog), table: readOnly, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Applications), table: readWrite, uploads: readWrite, archive: readOnly, memoryMB: 512, timeoutSeconds: httpTimeout},
 	{name: string(routes.Backoffice), table: readWrite, uploads: readOnly, archive: readWrite, memoryMB: 512, timeoutSeconds: httpTimeout},
@@ -75,8 +88,9 @@ var functions = []function{
 	{name: string(routes.Profiling), table: readWrite, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Archive), table: readWrite, archive: readOnly, memoryMB: 256, timeoutSeconds: httpTimeout},
 	// The worker renders PDFs and copies attachments into the archive, so it
-	// gets more memory and time than a request does.
-	{name: worker, table: readWrite, uploads: readWrite, archive: readWrite, memoryMB: 512, timeoutSeconds: 60},
+	// gets more memory and time than a request does; it sends the notices
+	// that follow an application's changes.
+	{name: worker, table: readWrite, uploads: readWrite, archive: readWrite, sendsMail: true, memoryMB: 512, timeoutSeconds: 60},
 }
 
 // logRetention keeps function and access logs long enough to investigate a
@@ -85,10 +99,11 @@ var functions = []function{
 const logRetention = awslogs.RetentionDays_THREE_MONTHS
 
 // NewStack defines the whole portal: the table, the buckets, the signing key,
-// one function per entry of functions, and the HTTP API built from
-// routes.Table. It returns an error, before defining anything, when the
-// function table misses a function of routes.Functions or a function's
-// bootstrap is not in props.Assets.
+// the SAML key pair's secret, one function per entry of functions, and the
+// HTTP API built from routes.Table. It returns an error, before defining
+// anything, when the function table misses a function of routes.Functions or
+// a function's bootstrap is not in props.Assets. The other props are taken
+// as given: build checks them as it reads them from the context.
 func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.Stack, error) {
 	if err := checkFunctions(props.Assets); err != nil {
 		return nil, err
@@ -104,19 +119,41 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 			PasswordLength:     jsii.Number(64),
 			ExcludePunctuation: jsii.Bool(true),
 		},
+		// Retained with the table: the keys derived from it seal data kept
+		// there, such as the operators' TOTP secrets.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	exempt(secret, "SMG4", "The key signs cursors and tokens that are still in use; rotating it needs a rotation function and a key ring in the portal, so it is rotated by hand.")
+
+	samlKeys := newSAMLKeySecret(stack)
 
 	logs := newLogBucket(stack)
 	uploads := newUploadsBucket(stack, logs, props.UploadOrigins)
 	archive := newArchiveBucket(stack, logs)
 
+	// The API comes before the functions, whose environment names its
+	// endpoint; its routes, which name the functions, come after them. The
+	// API resource itself refers to no function, so there is no cycle.
+	api := newAPI(stack)
+	baseURL := api.ApiEndpoint()
+	if props.PublicURL != "" {
+		baseURL = jsii.String(props.PublicURL)
+	}
 	env := map[string]*string{
 		"STANZA_MODE":           jsii.String("production"),
+		"STANZA_BASE_URL":       baseURL,
 		"STANZA_TABLE":          table.TableName(),
 		"STANZA_UPLOADS_BUCKET": uploads.BucketName(),
 		"STANZA_ARCHIVE_BUCKET": archive.BucketName(),
 		"STANZA_SECRET_ARN":     secret.SecretArn(),
+		"STANZA_SAML_KEY_ARN":   samlKeys.SecretArn(),
+	}
+	for k, v := range props.Options {
+		env[k] = jsii.String(v)
+	}
+	if props.Options["STANZA_MAIL_FROM"] == "" {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stanza:mailFrom"),
+			jsii.String("STANZA_MAIL_FROM is not set in the context stanza:config: emails would come from the local default sender, which SES refuses."), nil)
 	}
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions {
@@ -125,13 +162,23 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		grantBucket(fn.Role(), uploads, f.uploads)
 		grantBucket(fn.Role(), archive, f.archive)
 		secret.GrantRead(fn.Role(), nil)
+		// Every function reads the key pair when it starts, with the rest
+		// of the portal's production configuration.
+		samlKeys.GrantRead(fn.Role(), nil)
+		if f.sendsMail {
+			grantSendMail(stack, fn.Role(), props.SESIdentityARN)
+		}
 		fns[f.name] = fn
 	}
 	listenToStream(stack, fns[worker], table)
 
-	stage := newAPI(stack, fns)
+	stage := addRoutes(stack, api, fns)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url()})
+	awscdk.NewCfnOutput(stack, jsii.String("SamlKeyPairSecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secret to fill with the SPID/CIE key pair before the portal can start"),
+		Value:       samlKeys.SecretArn(),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: table.TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("UploadsBucketName"), &awscdk.CfnOutputProps{Value: uploads.BucketName()})
 	awscdk.NewCfnOutput(stack, jsii.String("ArchiveBucketName"), &awscdk.CfnOutputProps{Value: archive.BucketName()})
@@ -158,6 +205,27 @@ func checkFunctions(assets string) error {
 		}
 	}
 	return nil
+}
+
+// samlKeyPlaceholder is the SAML key pair secret's value until ops replace
+// it: the portal then fails to start with a message that asks for both PEM
+// blocks. It must never change: CloudFormation writes SecretString again,
+// over the real key pair, when the template's value changes.
+const samlKeyPlaceholder = `{"certificate":"","key":""}`
+
+// newSAMLKeySecret holds the SPID/CIE service provider's signing key pair.
+// Its certificate must be made as SPID's Avviso n. 29 requires and is
+// registered with the identity federations through the SP metadata, so
+// CloudFormation cannot generate it: ops put it there. It outlives the
+// stack, like the data, since a new one must be registered again.
+func newSAMLKeySecret(stack awscdk.Stack) awssecretsmanager.Secret {
+	secret := awssecretsmanager.NewSecret(stack, jsii.String("SamlKeyPair"), &awssecretsmanager.SecretProps{
+		Description:       jsii.String(`SPID/CIE service provider key pair. Replace the value with the JSON object {"certificate": "<PEM certificate>", "key": "<PEM private key>"}: the certificate as SPID's Avviso n. 29 requires, the key that signs the SAML requests.`),
+		SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String(samlKeyPlaceholder)),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	exempt(secret, "SMG4", "The key pair's certificate is registered with the SPID and CIE federations through the service provider's metadata, so a new one can be used only once registered: it is replaced by hand.")
+	return secret
 }
 
 // newTable is the portal's single table; its keys and indexes are those of
@@ -325,6 +393,26 @@ func grantBucket(role awsiam.IRole, bucket awss3.Bucket, a access) {
 		fmt.Sprintf(`/^Resource::<%s[0-9A-F]{8}\.Arn>\/\*$/`, *bucket.Node().Id()))
 }
 
+// grantSendMail lets a role send email through SES from identity, or from
+// any identity of the account in the stack's region when identity is empty
+// (the sender's domain was not given). SES checks these actions against
+// the sender's identity; SendRawEmail covers messages sent as raw MIME.
+func grantSendMail(stack awscdk.Stack, role awsiam.IRole, identity string) {
+	if identity == "" {
+		identity = *stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("ses"),
+			Resource:     jsii.String("identity"),
+			ResourceName: jsii.String("*"),
+		})
+		exempt(role, "IAM5", "No SES identity was given in the context (stanza:sesIdentityArn), so the role may send from any identity of its own account and region; set it to narrow the grant to the sender's domain.",
+			`/^Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity\/\*$/`)
+	}
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
+		Resources: jsii.Strings(identity),
+	}))
+}
+
 // listenToStream feeds the table's changes to the worker. The worker reports
 // the records it failed, so only those are retried; a poison record is
 // isolated by bisecting and, after a bounded number of tries, parked on a
@@ -357,16 +445,22 @@ const (
 	burstLimit = 200
 )
 
-// newAPI creates one HTTP API route per row of routes.Table, each integrated
-// with its row's function. The portal authenticates inside its handlers
-// (SPID/CIE sessions, operators' credentials, partners' API keys), as the
-// local server does, so the routes carry no API Gateway authorizer.
-func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function) awsapigatewayv2.HttpStage {
+// newAPI creates the HTTP API, still without routes or stage. The portal
+// authenticates inside its handlers (SPID/CIE sessions, operators'
+// credentials, partners' API keys), as the local server does, so the routes
+// carry no API Gateway authorizer.
+func newAPI(stack awscdk.Stack) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName: jsii.String("stanza"),
-		// The default stage cannot be given access logs; the one below can.
+		// The default stage cannot be given access logs; addRoutes' can.
 		CreateDefaultStage: jsii.Bool(false),
 	})
+	return api
+}
+
+// addRoutes creates one route of api per row of routes.Table, each
+// integrated with its row's function, and the stage that serves them.
+func addRoutes(stack awscdk.Stack, api awsapigatewayv2.HttpApi, fns map[string]awslambda.Function) awsapigatewayv2.HttpStage {
 	integrations := map[routes.Function]awsapigatewayv2.HttpRouteIntegration{}
 	for _, name := range routes.Functions {
 		integrations[name] = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(string(name)), fns[string(name)],
@@ -381,6 +475,8 @@ func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function) awsapigateway
 			Integration: integrations[r.Function],
 		})
 	}
+	// After the routes: the exemption reaches only the constructs already
+	// below the API.
 	exempt(api, "APIG4", "The portal authorizes every request in its handlers, by the route's access in shared/routes; the public catalogue needs no sign-in at all.")
 
 	logGroup := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{Retention: logRetention})

@@ -22,6 +22,30 @@ import (
 // testOrigin is the upload origin the tests give the app through its context.
 const testOrigin = "https://stanza.comune.example"
 
+// The context of the custom synthesis: a Comune's own domain, the sender's
+// SES identity and some portal options.
+const (
+	testPublicURL = "https://servizi.comune.example"
+	testIdentity  = "arn:aws:ses:eu-south-1:123456789012:identity/comune.example"
+)
+
+var testOptions = map[string]any{
+	"STANZA_SP_IPA_CODE":      "c_h501",
+	"STANZA_MAIL_FROM":        "Comune di Esempio <noreply@comune.example>",
+	"STANZA_SP_CONTACT_PHONE": "", // empty: left to the portal's default
+}
+
+// variants are the contexts the stack is synthesized with, on top of
+// cdk.json's: "default" is cdk.json's as it is.
+var variants = map[string]map[string]any{
+	"default": {},
+	"custom": {
+		publicURLKey:   testPublicURL + "/",
+		sesIdentityKey: testIdentity,
+		configKey:      testOptions,
+	},
+}
+
 // TestMain closes the jsii runtime and removes the synthesis' files. The
 // tests need Node.js for jsii; see the package doc for JSII_NODE.
 func TestMain(m *testing.M) {
@@ -33,9 +57,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// synthesis is the stack, synthesized once per test binary: through jsii it
-// takes seconds, so every test shares it.
+// synthesis is the stack, synthesized once per variant and test binary:
+// through jsii it takes seconds, so the tests share it.
 type synthesis struct {
+	outdir      string
 	template    assertions.Template
 	annotations assertions.Annotations
 	resources   map[string]resource // by logical id
@@ -46,18 +71,21 @@ type synthesis struct {
 type resource struct {
 	Type       string
 	Properties map[string]any
+	DependsOn  any
 }
 
 var (
-	synthOnce sync.Once
-	synthed   *synthesis
-	synthErr  error
-	workDir   string // dummy assets and cdk.out, removed by TestMain
+	synthMu  sync.Mutex
+	synthed  = map[string]*synthesis{}
+	assetsMu sync.Once
+	workDir  string // dummy assets and cdk.out, removed by TestMain
+	assets   string // the dummy assets' directory
+	setupErr error
 )
 
-// synth returns the shared synthesis. Without Node.js it skips the test,
-// except in CI, where Node.js must be there.
-func synth(t *testing.T) *synthesis {
+// needNode skips the test when there is no Node.js for jsii, except in CI,
+// where Node.js must be there.
+func needNode(t *testing.T) {
 	t.Helper()
 	node := os.Getenv("JSII_NODE")
 	if node == "" {
@@ -69,32 +97,42 @@ func synth(t *testing.T) *synthesis {
 		}
 		t.Skipf("skipping: synthesizing the stack needs Node.js (%s), see the package doc: %v", node, err)
 	}
-	synthOnce.Do(func() { synthed, synthErr = synthesize() })
-	if synthErr != nil {
-		t.Fatal(synthErr)
-	}
-	return synthed
 }
 
-// synthesize builds the app as main does, with cdk.json's context (its
-// feature flags change the template) and dummy bootstrap files.
-func synthesize() (s *synthesis, err error) {
-	defer func() {
-		if r := recover(); r != nil { // jsii reports CDK errors as panics
-			err = fmt.Errorf("synthesis: %v", r)
-		}
-	}()
-	if workDir, err = os.MkdirTemp("", "stanza-infra-"); err != nil {
-		return nil, err
+// synth returns the shared synthesis with cdk.json's context.
+func synth(t *testing.T) *synthesis {
+	t.Helper()
+	return synthVariant(t, "default")
+}
+
+// synthVariant returns the shared synthesis of one of variants.
+func synthVariant(t *testing.T, name string) *synthesis {
+	t.Helper()
+	needNode(t)
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthed[name]; ok {
+		return s
 	}
-	assets := filepath.Join(workDir, "functions")
-	for _, name := range allFunctions() {
-		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(assets, name, "bootstrap"), []byte("#!/bin/sh\n# "+name+"\n"), 0o755); err != nil {
-			return nil, err
-		}
+	app, err := newApp(name, variants[name])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := synthesize(app)
+	if err != nil {
+		t.Fatalf("variant %s: %v", name, err)
+	}
+	synthed[name] = s
+	return s
+}
+
+// newApp returns an app with cdk.json's context (its feature flags change
+// the template), dummy bootstrap files, the test origin and overrides, which
+// writes into a cdk.out of its own, named for the case.
+func newApp(name string, overrides map[string]any) (app awscdk.App, err error) {
+	assetsMu.Do(func() { setupErr = writeAssets() })
+	if setupErr != nil {
+		return nil, setupErr
 	}
 	raw, err := os.ReadFile("../cdk.json")
 	if err != nil {
@@ -110,13 +148,43 @@ func synthesize() (s *synthesis, err error) {
 	// synthesis, and so every test at once; off, it only fails
 	// TestAwsSolutionsChecks, which names the finding. The template is the same.
 	cdkJSON.Context["@aws-cdk/core:annotationsInValidationReport"] = false
+	for k, v := range overrides {
+		cdkJSON.Context[k] = v
+	}
+	outdir := filepath.Join(workDir, name, "cdk.out")
+	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkJSON.Context, Outdir: jsii.String(outdir)}), nil
+}
 
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &cdkJSON.Context, Outdir: jsii.String(filepath.Join(workDir, "cdk.out"))})
+// writeAssets writes a dummy bootstrap per function into a new workDir.
+func writeAssets() (err error) {
+	if workDir, err = os.MkdirTemp("", "stanza-infra-"); err != nil {
+		return err
+	}
+	assets = filepath.Join(workDir, "functions")
+	for _, name := range allFunctions() {
+		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(assets, name, "bootstrap"), []byte("#!/bin/sh\n# "+name+"\n"), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// synthesize builds app as main does and reads its template.
+func synthesize(app awscdk.App) (s *synthesis, err error) {
+	defer func() {
+		if r := recover(); r != nil { // jsii reports CDK errors as panics
+			err = fmt.Errorf("synthesis: %v", r)
+		}
+	}()
 	stack, err := build(app)
 	if err != nil {
 		return nil, err
 	}
 	s = &synthesis{
+		outdir:      *app.Outdir(),
 		template:    assertions.Template_FromStack(stack, nil),
 		annotations: assertions.Annotations_FromStack(stack),
 	}
@@ -335,25 +403,62 @@ func TestTable(t *testing.T) {
 	})
 }
 
+// secrets returns the logical ids of the signing key and of the SAML key
+// pair's secret, the only two secrets.
+func (s *synthesis) secrets(t *testing.T) (signingKey, samlKeys string) {
+	t.Helper()
+	secrets := s.ofType("AWS::SecretsManager::Secret")
+	samlKeys = s.outputRef(t, "SamlKeyPairSecretArn")
+	if len(secrets) != 2 || !slices.Contains(secrets, samlKeys) {
+		t.Fatalf("secrets: got %v, want the signing key and the SAML key pair (%s)", secrets, samlKeys)
+	}
+	return otherThan(secrets, samlKeys), samlKeys
+}
+
+// env is the environment every function gets, whatever the context:
+// baseURL and the options vary with it.
+func (s *synthesis) env(t *testing.T, baseURL any, options map[string]any) map[string]any {
+	t.Helper()
+	signingKey, samlKeys := s.secrets(t)
+	env := map[string]any{
+		"STANZA_MODE":           "production",
+		"STANZA_BASE_URL":       baseURL,
+		"STANZA_TABLE":          ref(s.outputRef(t, "TableName")),
+		"STANZA_UPLOADS_BUCKET": ref(s.outputRef(t, "UploadsBucketName")),
+		"STANZA_ARCHIVE_BUCKET": ref(s.outputRef(t, "ArchiveBucketName")),
+		"STANZA_SECRET_ARN":     ref(signingKey),
+		"STANZA_SAML_KEY_ARN":   ref(samlKeys),
+	}
+	for k, v := range options {
+		env[k] = v
+	}
+	return env
+}
+
+// apiID returns the logical id of the HTTP API, the only one.
+func (s *synthesis) apiID(t *testing.T) string {
+	t.Helper()
+	apis := s.ofType("AWS::ApiGatewayV2::Api")
+	if len(apis) != 1 {
+		t.Fatalf("HTTP APIs: got %v, want one", apis)
+	}
+	return apis[0]
+}
+
 func TestFunctions(t *testing.T) {
 	s := synth(t)
 	if got, want := len(s.ofType("AWS::Lambda::Function")), len(allFunctions()); got != want {
 		t.Errorf("functions: got %d, want %d (one per function, no helper functions)", got, want)
 	}
-	secrets := s.ofType("AWS::SecretsManager::Secret")
-	if len(secrets) != 1 {
-		t.Fatalf("secrets: got %v, want one", secrets)
-	}
-	s.has(t, secrets[0], like(map[string]any{
-		"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{"PasswordLength": 64}),
-	}))
-	env := map[string]any{
-		"STANZA_MODE":           "production",
-		"STANZA_TABLE":          ref(s.outputRef(t, "TableName")),
-		"STANZA_UPLOADS_BUCKET": ref(s.outputRef(t, "UploadsBucketName")),
-		"STANZA_ARCHIVE_BUCKET": ref(s.outputRef(t, "ArchiveBucketName")),
-		"STANZA_SECRET_ARN":     ref(secrets[0]),
-	}
+	signingKey, _ := s.secrets(t)
+	s.has(t, signingKey, map[string]any{
+		"DeletionPolicy": "Retain",
+		"Properties": assertions.Match_ObjectLike(&map[string]any{
+			"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{"PasswordLength": 64}),
+		}),
+	})
+	// No public URL in the context: the API's own endpoint.
+	env := s.env(t, getAtt(s.apiID(t), "ApiEndpoint"), nil)
 	for _, name := range allFunctions() {
 		t.Run(name, func(t *testing.T) {
 			id := s.functionID(t, name)
@@ -376,6 +481,127 @@ func TestFunctions(t *testing.T) {
 			groupID, _ := group["Ref"].(string)
 			if r := s.resources[groupID]; r.Type != "AWS::Logs::LogGroup" || r.Properties["RetentionInDays"] == nil {
 				t.Errorf("log group: got %v (%v), want a log group of the function's own, with a retention", logging, r.Properties)
+			}
+		})
+	}
+}
+
+// The custom context's public URL, SES identity and options reach every
+// function; an option left empty stays out, for the portal's default.
+func TestFunctionsWithCustomContext(t *testing.T) {
+	s := synthVariant(t, "custom")
+	options := map[string]any{}
+	for k, v := range testOptions {
+		if v != "" {
+			options[k] = v
+		}
+	}
+	env := s.env(t, testPublicURL, options) // without the trailing slash
+	for _, name := range allFunctions() {
+		t.Run(name, func(t *testing.T) {
+			s.has(t, s.functionID(t, name), like(map[string]any{
+				"Environment": map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
+			}))
+		})
+	}
+}
+
+func TestSAMLKeySecret(t *testing.T) {
+	s := synth(t)
+	_, samlKeys := s.secrets(t)
+	s.has(t, samlKeys, map[string]any{
+		"DeletionPolicy":      "Retain",
+		"UpdateReplacePolicy": "Retain",
+		"Properties": assertions.Match_ObjectEquals(&map[string]any{
+			// What ops must put there, said where they put it.
+			"Description":  assertions.Match_StringLikeRegexp(jsii.String(`\{"certificate": "<PEM certificate>", "key": "<PEM private key>"\}`)),
+			"SecretString": samlKeyPlaceholder,
+		}),
+	})
+	var placeholder struct{ Certificate, Key *string }
+	if err := json.Unmarshal([]byte(samlKeyPlaceholder), &placeholder); err != nil || placeholder.Certificate == nil || placeholder.Key == nil {
+		t.Errorf("placeholder %s: got %+v (%v), want a JSON object with certificate and key", samlKeyPlaceholder, placeholder, err)
+	}
+}
+
+// The portal's functions refer to the API's endpoint and the API's routes
+// to the functions: the template must still have no dependency cycle,
+// which CloudFormation would refuse only at deployment.
+func TestNoDependencyCycle(t *testing.T) {
+	for _, variant := range []string{"default", "custom"} {
+		t.Run(variant, func(t *testing.T) {
+			s := synthVariant(t, variant)
+			deps := map[string][]string{}
+			for id, r := range s.resources {
+				for other := range s.resources {
+					if refersTo(r.Properties, other) || slices.Contains(asSlice(r.DependsOn), any(other)) {
+						deps[id] = append(deps[id], other)
+					}
+				}
+			}
+			if cycle := findCycle(deps); cycle != nil {
+				t.Errorf("got the dependency cycle %s, want none", strings.Join(cycle, " → "))
+			}
+		})
+	}
+}
+
+// findCycle returns one cycle of the graph, as the path that closes it, or
+// nil when there is none.
+func findCycle(deps map[string][]string) []string {
+	const (
+		unseen = iota
+		open
+		done
+	)
+	state := map[string]int{}
+	var path, cycle []string
+	var visit func(id string) bool
+	visit = func(id string) bool {
+		switch state[id] {
+		case open:
+			cycle = append(slices.Clone(path[slices.Index(path, id):]), id)
+			return true
+		case done:
+			return false
+		}
+		state[id] = open
+		path = append(path, id)
+		for _, d := range deps[id] {
+			if visit(d) {
+				return true
+			}
+		}
+		path = path[:len(path)-1]
+		state[id] = done
+		return false
+	}
+	ids := make([]string, 0, len(deps))
+	for id := range deps {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if visit(id) {
+			return cycle
+		}
+	}
+	return nil
+}
+
+func TestFindCycle(t *testing.T) {
+	tests := []struct {
+		name string
+		deps map[string][]string
+		want []string
+	}{
+		{"NoCycle", map[string][]string{"fn": {"api", "table"}, "route": {"fn", "api"}}, nil},
+		{"Cycle", map[string][]string{"api": {"route"}, "fn": {"api"}, "route": {"fn"}}, []string{"api", "route", "fn", "api"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := findCycle(tt.deps); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strings"
 )
@@ -30,10 +31,13 @@ type Config struct {
 	Mode     Mode
 	LogLevel slog.Level
 
+	// BaseURL is the portal's public URL: SAML endpoints, links in emails and
+	// signed file links start with it. Local default: http://<listen address>.
+	BaseURL string
+
 	// Local mode.
 	Addr    string // listen address of the local server
 	DataDir string // embedded store, files and the generated secret
-	BaseURL string // public URL of the local server, for signed links; "" means http://<listen address>
 	Seed    bool   // seed the demo Comune on first start
 
 	// Production mode.
@@ -43,6 +47,28 @@ type Config struct {
 	ArchiveBucket    string // S3 bucket of the archive
 	S3Endpoint       string // optional endpoint override (S3-compatible servers)
 	SecretARN        string // Secrets Manager secret holding the signing key
+	SAMLKeyARN       string // Secrets Manager secret holding the SAML key and certificate (PEM)
+
+	// The service provider, as SPID and CIE metadata describe it.
+	SP ServiceProvider
+	// Identity providers: metadata files in a directory, and URLs.
+	SPIDMetadataDir  string
+	SPIDMetadataURLs []string
+	CIEMetadataURL   string
+
+	// MailFrom is the sender of the portal's emails.
+	MailFrom string
+}
+
+// ServiceProvider is who runs this installation, for SAML metadata.
+type ServiceProvider struct {
+	Organization    string // name of the public administration or provider
+	OrganizationURL string
+	IPACode         string // code in the IPA index
+	ContactEmail    string
+	ContactPhone    string
+	Municipality    string // cadastral code of the seat (CIE metadata), e.g. "H501"
+	Province        string // its province, e.g. "RM"
 }
 
 // option describes one environment variable.
@@ -76,15 +102,14 @@ var options = []option{
 		c.DataDir = v
 		return nil
 	}},
-	{"STANZA_BASE_URL", "", "public URL of the local server (default http://STANZA_ADDR)", func(c *Config, v string) error {
+	{"STANZA_BASE_URL", "", "public URL of the portal (local default http://STANZA_ADDR)", func(c *Config, v string) error {
 		if v == "" {
 			return nil
 		}
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return errors.New("must be an absolute http(s) URL")
+		if err := absolute(&c.BaseURL, v); err != nil {
+			return err
 		}
-		c.BaseURL = strings.TrimSuffix(v, "/")
+		c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
 		return nil
 	}},
 	{"STANZA_SEED", "true", "seed the demo Comune on first start (local mode)", func(c *Config, v string) error {
@@ -98,12 +123,62 @@ var options = []option{
 		}
 		return nil
 	}},
+	{"STANZA_SAML_KEY_ARN", "", "Secrets Manager secret with the SAML key and certificate, PEM (production)", func(c *Config, v string) error { c.SAMLKeyARN = v; return nil }},
+	{"STANZA_SP_ORGANIZATION", "Comune di Esempio", "organization named in the SAML metadata", func(c *Config, v string) error { c.SP.Organization = v; return nil }},
+	{"STANZA_SP_ORGANIZATION_URL", "https://www.comune-esempio.example.org", "its website", func(c *Config, v string) error { return absolute(&c.SP.OrganizationURL, v) }},
+	{"STANZA_SP_IPA_CODE", "c_x999", "its code in the IPA index", func(c *Config, v string) error { c.SP.IPACode = v; return nil }},
+	{"STANZA_SP_CONTACT_EMAIL", "urp@comune-esempio.example.org", "contact email in the SAML metadata", func(c *Config, v string) error {
+		if _, err := mail.ParseAddress(v); err != nil {
+			return err
+		}
+		c.SP.ContactEmail = v
+		return nil
+	}},
+	{"STANZA_SP_CONTACT_PHONE", "+390000000000", "contact phone in the SAML metadata", func(c *Config, v string) error { c.SP.ContactPhone = v; return nil }},
+	{"STANZA_SP_MUNICIPALITY", "X999", "cadastral code of the seat, for CIE metadata", func(c *Config, v string) error { c.SP.Municipality = v; return nil }},
+	{"STANZA_SP_PROVINCE", "TO", "province of the seat, for CIE metadata", func(c *Config, v string) error { c.SP.Province = v; return nil }},
+	{"STANZA_SPID_METADATA_DIR", "", "directory of SPID identity providers' metadata files", func(c *Config, v string) error { c.SPIDMetadataDir = v; return nil }},
+	{"STANZA_SPID_METADATA_URLS", "", "comma-separated URLs of SPID identity providers' metadata", func(c *Config, v string) error {
+		for _, u := range strings.Split(v, ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				var abs string
+				if err := absolute(&abs, u); err != nil {
+					return err
+				}
+				c.SPIDMetadataURLs = append(c.SPIDMetadataURLs, abs)
+			}
+		}
+		return nil
+	}},
+	{"STANZA_CIE_METADATA_URL", "", "URL of the CIE identity provider's metadata", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		return absolute(&c.CIEMetadataURL, v)
+	}},
+	{"STANZA_MAIL_FROM", "Stanza <noreply@stanza.localhost>", "sender of the portal's emails", func(c *Config, v string) error {
+		if _, err := mail.ParseAddress(v); err != nil {
+			return err
+		}
+		c.MailFrom = v
+		return nil
+	}},
 	{"STANZA_TABLE", "", "DynamoDB table (production)", func(c *Config, v string) error { c.Table = v; return nil }},
 	{"STANZA_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint override", func(c *Config, v string) error { c.DynamoDBEndpoint = v; return nil }},
 	{"STANZA_UPLOADS_BUCKET", "", "S3 bucket of uploads (production)", func(c *Config, v string) error { c.UploadsBucket = v; return nil }},
 	{"STANZA_ARCHIVE_BUCKET", "", "S3 bucket of the archive (production)", func(c *Config, v string) error { c.ArchiveBucket = v; return nil }},
 	{"STANZA_S3_ENDPOINT", "", "S3 endpoint override", func(c *Config, v string) error { c.S3Endpoint = v; return nil }},
 	{"STANZA_SECRET_ARN", "", "Secrets Manager secret with the signing key (production)", func(c *Config, v string) error { c.SecretARN = v; return nil }},
+}
+
+// absolute sets *dst to v when v is an absolute http(s) URL.
+func absolute(dst *string, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an absolute http(s) URL")
+	}
+	*dst = v
+	return nil
 }
 
 // FromEnv reads the configuration from getenv (os.Getenv in mains) and
@@ -124,6 +199,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		for _, req := range []struct{ env, v string }{
 			{"STANZA_TABLE", c.Table}, {"STANZA_UPLOADS_BUCKET", c.UploadsBucket},
 			{"STANZA_ARCHIVE_BUCKET", c.ArchiveBucket}, {"STANZA_SECRET_ARN", c.SecretARN},
+			{"STANZA_SAML_KEY_ARN", c.SAMLKeyARN}, {"STANZA_BASE_URL", c.BaseURL},
 		} {
 			if req.v == "" {
 				errs = append(errs, fmt.Errorf("%s is required in production mode", req.env))

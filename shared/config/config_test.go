@@ -29,14 +29,22 @@ func TestFromEnv(t *testing.T) {
 					t.Errorf("got %+v", c)
 				}
 			}},
-		{name: "Production", env: map[string]string{"STANZA_MODE": "production", "STANZA_TABLE": "t", "STANZA_UPLOADS_BUCKET": "u", "STANZA_ARCHIVE_BUCKET": "a", "STANZA_SECRET_ARN": "arn:s"},
+		{name: "Production", env: map[string]string{"STANZA_MODE": "production", "STANZA_TABLE": "t", "STANZA_UPLOADS_BUCKET": "u", "STANZA_ARCHIVE_BUCKET": "a", "STANZA_SECRET_ARN": "arn:s", "STANZA_SAML_KEY_ARN": "arn:k", "STANZA_BASE_URL": "https://servizi.comune.example"},
 			check: func(t *testing.T, c Config) {
 				if c.Mode != Production || c.Table != "t" || c.SecretARN != "arn:s" {
 					t.Errorf("got %+v", c)
 				}
 			}},
 		{name: "ErrProductionNeedsResources", env: map[string]string{"STANZA_MODE": "production"},
-			wantErr: []string{"STANZA_TABLE is required", "STANZA_UPLOADS_BUCKET is required", "STANZA_ARCHIVE_BUCKET is required", "STANZA_SECRET_ARN is required"}},
+			wantErr: []string{"STANZA_TABLE is required", "STANZA_UPLOADS_BUCKET is required", "STANZA_ARCHIVE_BUCKET is required", "STANZA_SECRET_ARN is required", "STANZA_SAML_KEY_ARN is required", "STANZA_BASE_URL is required"}},
+		{name: "IdentityProviders", env: map[string]string{"STANZA_SPID_METADATA_URLS": "https://idp.one.example/metadata, https://idp.two.example/md", "STANZA_CIE_METADATA_URL": "https://cie.example/md"},
+			check: func(t *testing.T, c Config) {
+				if len(c.SPIDMetadataURLs) != 2 || c.SPIDMetadataURLs[1] != "https://idp.two.example/md" || c.CIEMetadataURL != "https://cie.example/md" {
+					t.Errorf("got %v %q", c.SPIDMetadataURLs, c.CIEMetadataURL)
+				}
+			}},
+		{name: "ErrBadIdentityProviderURL", env: map[string]string{"STANZA_SPID_METADATA_URLS": "idp.example/metadata", "STANZA_MAIL_FROM": "nobody", "STANZA_SP_CONTACT_EMAIL": "x"},
+			wantErr: []string{"STANZA_SPID_METADATA_URLS", "STANZA_MAIL_FROM", "STANZA_SP_CONTACT_EMAIL"}},
 		{name: "ErrEveryBadOptionReported", env: map[string]string{"STANZA_MODE": "cloud", "STANZA_ADDR": "8080", "STANZA_SEED": "maybe", "STANZA_BASE_URL": "ftp://x"},
 			wantErr: []string{"STANZA_MODE", "STANZA_ADDR", "STANZA_SEED", "STANZA_BASE_URL"}},
 	}

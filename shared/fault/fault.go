@@ -17,16 +17,17 @@ import (
 type Code string
 
 const (
-	Internal         Code = "internal"           // a bug or an unavailable dependency
-	Invalid          Code = "invalid"            // the input is malformed or breaks a rule
-	NotFound         Code = "not_found"          // the addressed thing does not exist (or is not visible)
-	MethodNotAllowed Code = "method_not_allowed" // the address exists, not for this method
-	Conflict         Code = "conflict"           // a condition on the current state does not hold
-	Unauthorized     Code = "unauthorized"       // no valid credentials
-	Forbidden        Code = "forbidden"          // credentials valid, permission missing
-	TooLarge         Code = "too_large"          // the body or file is over the limit
-	Unimplemented    Code = "unimplemented"      // the feature does not exist yet
-	TooManyRequests  Code = "too_many_requests"  // rate limit reached
+	Internal             Code = "internal"               // a bug or an unavailable dependency
+	Invalid              Code = "invalid"                // the input is malformed or breaks a rule
+	NotFound             Code = "not_found"              // the addressed thing does not exist (or is not visible)
+	MethodNotAllowed     Code = "method_not_allowed"     // the address exists, not for this method
+	Conflict             Code = "conflict"               // a condition on the current state does not hold
+	Unauthorized         Code = "unauthorized"           // no valid credentials
+	Forbidden            Code = "forbidden"              // credentials valid, permission missing
+	TooLarge             Code = "too_large"              // the body or file is over the limit
+	Unimplemented        Code = "unimplemented"          // the feature does not exist yet
+	TooManyRequests      Code = "too_many_requests"      // rate limit reached
+	UnsupportedMediaType Code = "unsupported_media_type" // the body is in a format the address does not take
 )
 
 // Error is an error with a code and a user-safe message. Message is an

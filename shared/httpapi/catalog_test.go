@@ -83,7 +83,7 @@ func TestCatalog(t *testing.T) {
 		{name: "ErrDraftServiceIsHidden", target: "/api/v1/tenants/esempio/services/iscrizione-centri-estivi", wantStatus: 404},
 		{name: "ErrUnknownService", target: "/api/v1/tenants/esempio/services/teletrasporto", wantStatus: 404, wantIn: []string{`Il servizio \"teletrasporto\" non esiste`}},
 		{name: "ErrNoSuchPath", target: "/api/v1/nowhere", wantStatus: 404, wantType: "application/problem+json"},
-		{name: "PlannedRouteAnswers501", target: "/api/v1/me", wantStatus: 501, wantType: "application/problem+json", wantIn: []string{"non è ancora disponibile"}},
+		{name: "ErrCitizenRouteNeedsSignIn", target: "/api/v1/me", wantStatus: 401, wantType: "application/problem+json", wantIn: []string{"necessario accedere"}},
 		{name: "OpenAPI", target: "/api/openapi.json", wantStatus: 200, wantIn: []string{`"openapi": "3.1.0"`}},
 	}
 	for _, tt := range tests {

@@ -82,10 +82,15 @@ func (s *Server) buildDocument() object {
 			for _, q := range e.Query {
 				params = append(params, object{"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": object{"type": "string"}})
 			}
-			op["responses"] = object{
-				"200": object{"description": "OK", "content": object{"application/json": object{"schema": schemaOf(e.Response)}}},
-				"4XX": problem,
-				"5XX": problem,
+			var ok object
+			if e.Produces != "" {
+				ok = object{"description": "OK", "content": object{e.Produces: object{"schema": object{"type": "string"}}}}
+			} else {
+				ok = object{"description": "OK", "content": object{"application/json": object{"schema": schemaOf(e.Response)}}}
+			}
+			op["responses"] = object{"200": ok, "4XX": problem, "5XX": problem}
+			if e.Produces == "text/html" {
+				op["responses"].(object)["3XX"] = object{"description": "Redirect to the identity provider or back to the portal"}
 			}
 		} else {
 			op["description"] = "Planned: the route exists in the route table and answers 501 until its feature is built."

@@ -83,6 +83,7 @@ func TestResponsesMatchDocument(t *testing.T) {
 		"/api/v1/tenants/esempio/services/iscrizione-asilo-nido",
 		"/api/v1/tenants/esempio/services/teletrasporto",
 		"/api/v1/me",
+		"/api/v1/session",
 	} {
 		t.Run(target, func(t *testing.T) {
 			req := httptest.NewRequest("GET", "http://localhost"+target, nil)

@@ -26,16 +26,17 @@ var problemStatus = map[fault.Code]struct {
 	status int
 	title  string
 }{
-	fault.Invalid:          {http.StatusBadRequest, "Richiesta non valida"},
-	fault.Unauthorized:     {http.StatusUnauthorized, "Accesso richiesto"},
-	fault.Forbidden:        {http.StatusForbidden, "Accesso negato"},
-	fault.NotFound:         {http.StatusNotFound, "Risorsa non trovata"},
-	fault.MethodNotAllowed: {http.StatusMethodNotAllowed, "Metodo non consentito"},
-	fault.Conflict:         {http.StatusConflict, "Conflitto con lo stato attuale"},
-	fault.TooLarge:         {http.StatusRequestEntityTooLarge, "Contenuto troppo grande"},
-	fault.TooManyRequests:  {http.StatusTooManyRequests, "Troppe richieste"},
-	fault.Unimplemented:    {http.StatusNotImplemented, "Funzione non ancora disponibile"},
-	fault.Internal:         {http.StatusInternalServerError, "Errore interno"},
+	fault.Invalid:              {http.StatusBadRequest, "Richiesta non valida"},
+	fault.Unauthorized:         {http.StatusUnauthorized, "Accesso richiesto"},
+	fault.Forbidden:            {http.StatusForbidden, "Accesso negato"},
+	fault.NotFound:             {http.StatusNotFound, "Risorsa non trovata"},
+	fault.MethodNotAllowed:     {http.StatusMethodNotAllowed, "Metodo non consentito"},
+	fault.Conflict:             {http.StatusConflict, "Conflitto con lo stato attuale"},
+	fault.TooLarge:             {http.StatusRequestEntityTooLarge, "Contenuto troppo grande"},
+	fault.UnsupportedMediaType: {http.StatusUnsupportedMediaType, "Formato del contenuto non supportato"},
+	fault.TooManyRequests:      {http.StatusTooManyRequests, "Troppe richieste"},
+	fault.Unimplemented:        {http.StatusNotImplemented, "Funzione non ancora disponibile"},
+	fault.Internal:             {http.StatusInternalServerError, "Errore interno"},
 }
 
 // problemType is the problem's type URI: one per error code.
@@ -45,6 +46,12 @@ func problemType(code fault.Code) string { return "urn:stanza:problem:" + string
 // Internal errors are logged with the request id and shown only as a
 // generic message that carries that id, never their text.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, problemOf(r, err))
+}
+
+// problemOf describes err for the request's caller, logging it when it is
+// internal.
+func problemOf(r *http.Request, err error) Problem {
 	code := fault.CodeOf(err)
 	entry, ok := problemStatus[code]
 	if !ok {
@@ -64,7 +71,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		p.Detail = detail(lang, err)
 	}
-	writeProblem(w, p)
+	return p
 }
 
 func detail(lang language.Tag, err error) string {

@@ -8,13 +8,19 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
 
+	"github.com/stanzaportal/stanza/shared/apikey"
+	"github.com/stanzaportal/stanza/shared/cittadino"
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/operatore"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/servizio"
+	"github.com/stanzaportal/stanza/shared/session"
+	"github.com/stanzaportal/stanza/shared/signin"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
 )
@@ -29,7 +35,8 @@ type Param struct {
 type Endpoint struct {
 	Handler  http.Handler
 	Query    []Param // accepted query parameters besides "lang"; any other is refused
-	Response any     // a value of the success response's type, for the API document
+	Response any     // a value of the success response's JSON type, for the API document
+	Produces string  // the success response's media type when it is not JSON (a page, XML); it may redirect
 	Cache    string  // Cache-Control of a success response; "" means no-store
 }
 
@@ -38,6 +45,22 @@ type Deps struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Production bool
+	// Sessions keeps the sessions of signed-in users; nil means one over DB.
+	Sessions *session.Store
+	// Keys resolves partners' API keys; nil means API keys are not accepted.
+	Keys KeyResolver
+	// Logout starts SAML single logout at sign-out; nil means local sign-out only.
+	Logout LogoutHook
+	// Operators keeps staff accounts and signs them in; APIKeys issues and
+	// revokes partner keys. Without both, their routes stay unimplemented.
+	Operators *operatore.Accounts
+	APIKeys   *apikey.Store
+	// Accounts keeps citizens' accounts; Terms, the Comuni's terms of use.
+	// Without both, the citizen's account routes stay unimplemented.
+	Accounts *cittadino.AccountService
+	Terms    *cittadino.TermsService
+	// SignIn runs SPID and CIE sign-in; nil leaves the SAML routes unimplemented.
+	SignIn *signin.Service
 }
 
 // Server holds the endpoints of every implemented route.
@@ -54,18 +77,26 @@ type Server struct {
 
 // NewServer returns a Server over deps.
 func NewServer(deps Deps) *Server {
+	if deps.Sessions == nil {
+		deps.Sessions = session.NewStore(deps.DB)
+	}
 	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB), catalogs: servizio.NewCatalogs(deps.DB)}
 	s.endpoints = map[string]Endpoint{}
 	for pattern, e := range s.catalogEndpoints() {
 		s.endpoints[pattern] = e
 	}
+	maps.Copy(s.endpoints, s.sessionEndpoints())
+	maps.Copy(s.endpoints, s.operatorEndpoints())
+	maps.Copy(s.endpoints, s.citizenEndpoints())
+	maps.Copy(s.endpoints, s.samlEndpoints())
 	return s
 }
 
 func (s *Server) catalog(id string) *servizio.Catalog { return s.catalogs.Of(id) }
 
 // Handler returns the routes of the given functions, with the middleware
-// every request goes through. Routes of the table that have no endpoint yet
+// every request goes through. Each route is behind guard, which admits only
+// the callers its Access names. Routes of the table that have no endpoint yet
 // answer 501; paths outside these functions answer 404, wrong methods 405.
 func (s *Server) Handler(fns ...routes.Function) http.Handler {
 	mux := http.NewServeMux()
@@ -77,12 +108,12 @@ func (s *Server) Handler(fns ...routes.Function) http.Handler {
 		served = append(served, rt)
 		e, ok := s.endpoints[rt.Pattern()]
 		if !ok {
-			mux.Handle(rt.Pattern(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mux.Handle(rt.Pattern(), s.guard(rt, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				Error(w, r, fault.New(fault.Unimplemented, "Questa funzione del portale non è ancora disponibile."))
-			}))
+			})))
 			continue
 		}
-		mux.Handle(rt.Pattern(), e.wrap())
+		mux.Handle(rt.Pattern(), s.guard(rt, e.wrap()))
 	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/config"
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/httpapi"
+	"github.com/stanzaportal/stanza/shared/mail/localmail"
 	"github.com/stanzaportal/stanza/shared/portal"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/seed"
@@ -65,6 +66,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 			_ = ln.Close()
 			_ = p.Close()
 			return nil, fmt.Errorf("seeding the demo Comune: %w", err)
+		}
+		if err := seed.Staff(ctx, p.Operators); err != nil {
+			_ = ln.Close()
+			_ = p.Close()
+			return nil, fmt.Errorf("seeding the demo staff: %w", err)
 		}
 	}
 	s := &Server{Portal: p, cfg: cfg, log: log, ln: ln}
@@ -115,6 +121,12 @@ func (s *Server) handler() http.Handler {
 	for name, b := range s.Portal.LocalFiles {
 		prefix := "/_files/" + name
 		local.Handle(prefix+"/", b.Handler(httpapi.Error))
+	}
+	// The mail the portal sends, as its recipients would read it: the local
+	// server runs in local mode only, where mail goes to this mailbox.
+	local.Handle(localmail.Path, s.Portal.Mailbox.Handler())
+	for path, idp := range s.Portal.TestIdPs {
+		local.Handle(path+"/", idp.Handler())
 	}
 	local.Handle("/", webApps(http.FileServerFS(web.Files)))
 	mux.Handle("/", httpapi.Observe(s.log, local))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,13 +153,19 @@ func TestMainStopsOnCancel(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	var logs bytes.Buffer
+	var logs syncBuffer
 	go func() {
 		done <- Main(ctx, func(k string) string {
 			return map[string]string{"STANZA_ADDR": "127.0.0.1:0", "STANZA_DATA_DIR": dir}[k]
 		}, &logs)
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// Cancel once the server runs: a cancel during the first start's seed
+	// is an aborted start, not a stop.
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(logs.String(), "stanza is running"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not start: %s", logs.String())
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -180,4 +187,23 @@ func TestMainRejectsBadConfig(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "STANZA_ADDR") {
 		t.Fatalf("got %v, want a configuration error naming STANZA_ADDR", err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a server's logger and a test may use at
+// once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -20,14 +20,24 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/stanzaportal/stanza/shared/apikey"
 	"github.com/stanzaportal/stanza/shared/blob"
 	"github.com/stanzaportal/stanza/shared/blob/fileblob"
 	"github.com/stanzaportal/stanza/shared/blob/s3blob"
+	"github.com/stanzaportal/stanza/shared/cittadino"
 	"github.com/stanzaportal/stanza/shared/config"
 	"github.com/stanzaportal/stanza/shared/httpapi"
+	"github.com/stanzaportal/stanza/shared/mail"
+	"github.com/stanzaportal/stanza/shared/mail/localmail"
+	"github.com/stanzaportal/stanza/shared/mail/sesmail"
+	"github.com/stanzaportal/stanza/shared/operatore"
+	"github.com/stanzaportal/stanza/shared/session"
+	"github.com/stanzaportal/stanza/shared/signin"
+	"github.com/stanzaportal/stanza/shared/spid"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/store/boltstore"
 	"github.com/stanzaportal/stanza/shared/store/dynamostore"
+	"github.com/stanzaportal/stanza/shared/testidp"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
 
@@ -41,9 +51,30 @@ type Portal struct {
 	API     *httpapi.Server
 	Worker  *worker.Worker
 
+	// Operators keeps the staff accounts of every Comune; APIKeys, the
+	// partners' keys.
+	Operators *operatore.Accounts
+	APIKeys   *apikey.Store
+	// Sessions keeps the sessions of signed-in citizens and staff.
+	Sessions *session.Store
+	// Accounts keeps citizens' accounts; Terms, the Comuni's terms of use.
+	Accounts *cittadino.AccountService
+	Terms    *cittadino.TermsService
+	// Mail sends the portal's email: through SES in production, into
+	// Mailbox (nil in production) locally, where the local server shows it.
+	Mail    *mail.Mailer
+	Mailbox *localmail.Mailbox
+	// SignIn runs SPID and CIE sign-in; TestIdPs are the local server's test
+	// identity providers by mount path (nil in production).
+	SignIn   *signin.Service
+	TestIdPs map[string]*testidp.IdP
+
 	// LocalFiles serves the signed URLs of the local file buckets, by
 	// bucket name; empty in production, where S3 serves them.
 	LocalFiles map[string]*fileblob.Bucket
+
+	secret   []byte       // the portal's secret, from which every key is derived
+	samlKeys spid.KeyPair // signs SAML metadata and requests
 }
 
 // Open builds the portal for cfg.
@@ -61,7 +92,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 		}
 		return nil, err
 	}
-	p.API = httpapi.NewServer(httpapi.Deps{Log: log, DB: p.DB, Production: cfg.Mode == config.Production})
+	p.Operators, err = operatore.New(p.DB, operatore.Keys{TOTP: derive(p.secret, "operatore/totp"), Challenges: derive(p.secret, "operatore/challenge")})
+	if err != nil {
+		_ = p.DB.Close()
+		return nil, err
+	}
+	p.APIKeys = apikey.New(p.DB)
+	p.Sessions = session.NewStore(p.DB)
+	if err := p.openAccounts(); err != nil {
+		_ = p.DB.Close()
+		return nil, err
+	}
+	if err := p.openSignIn(ctx, p.samlKeys); err != nil {
+		_ = p.DB.Close()
+		return nil, err
+	}
+	p.API = httpapi.NewServer(httpapi.Deps{Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
+		Operators: p.Operators, APIKeys: p.APIKeys, Keys: p.APIKeys, Sessions: p.Sessions,
+		Accounts: p.Accounts, Terms: p.Terms, SignIn: p.SignIn, Logout: p.SignIn.Logout})
 	p.Worker = worker.New(p.DB, log)
 	return p, nil
 }
@@ -87,6 +135,10 @@ func (p *Portal) openLocal() error {
 	if err != nil {
 		return err
 	}
+	p.secret = secret
+	if p.samlKeys, err = localKeyPair(dir); err != nil {
+		return err
+	}
 	driver, err := boltstore.Open(filepath.Join(dir, "stanza.db"))
 	if err != nil {
 		return err
@@ -105,6 +157,8 @@ func (p *Portal) openLocal() error {
 	}
 	p.Uploads = blob.NewBucket(p.LocalFiles["uploads"])
 	p.Archive = blob.NewBucket(p.LocalFiles["archive"])
+	p.Mailbox = localmail.New(p.DB)
+	p.Mail = mail.New(p.Mailbox, p.DB)
 	return nil
 }
 
@@ -144,6 +198,10 @@ func (p *Portal) openCloud(ctx context.Context) error {
 		return errors.New("the portal's secret is missing or shorter than 32 characters")
 	}
 	secret := []byte(*out.SecretString)
+	p.secret = secret
+	if p.samlKeys, err = cloudKeyPair(ctx, awsCfg, p.Config.SAMLKeyARN); err != nil {
+		return err
+	}
 
 	ddb := dynamostore.NewClient(awsCfg, p.Config.DynamoDBEndpoint)
 	if p.DB, err = store.New(dynamostore.New(ddb, p.Config.Table), derive(secret, "cursor")); err != nil {
@@ -153,5 +211,18 @@ func (p *Portal) openCloud(ctx context.Context) error {
 	s3c := s3blob.NewClient(awsCfg, p.Config.S3Endpoint, p.Config.S3Endpoint != "")
 	p.Uploads = blob.NewBucket(s3blob.New(s3c, p.Config.UploadsBucket))
 	p.Archive = blob.NewBucket(s3blob.New(s3c, p.Config.ArchiveBucket))
+	p.Mail = mail.New(sesmail.New(sesmail.NewClient(awsCfg, ""), p.Config.MailFrom), p.DB)
 	return nil
+}
+
+// portalName names the portal in its emails, whatever the Comune.
+const portalName = "Stanza"
+
+// openAccounts builds the citizens' accounts and the terms of use.
+func (p *Portal) openAccounts() error {
+	var err error
+	p.Accounts, err = cittadino.NewAccountService(p.DB, p.Mail, cittadino.Verification{
+		Key: derive(p.secret, "email-verification"), BaseURL: p.Config.BaseURL, PortalName: portalName})
+	p.Terms = cittadino.NewTermsService(p.DB)
+	return err
 }

@@ -32,7 +32,8 @@ import (
 	"github.com/stanzaportal/stanza/shared/tenant"
 )
 
-// Demo creates the demo Comune with its catalogue unless it exists already.
+// Demo creates the demo Comune with its catalogue and terms of use unless
+// it exists already.
 func Demo(ctx context.Context, db *store.DB) error {
 	dir := tenant.NewDirectory(db)
 	_, err := dir.Get(ctx, demoComune.ID)
@@ -57,6 +58,9 @@ func Demo(ctx context.Context, db *store.DB) error {
 		}
 	}
 
+	if err := publishTerms(ctx, db); err != nil {
+		return err
+	}
 	err = dir.Create(ctx, demoComune)
 	if fault.Is(err, fault.Conflict) {
 		// Another process sharing the store seeded it at the same time.

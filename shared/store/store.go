@@ -39,6 +39,21 @@
 //	anyone       catalogue version             t      PK "catalog", SK "version" (counter)
 //	anyone       one service                   t      PK "services", SK "<slug>"
 //	worker       deduplicate a change          g      PK "done#<consumer>", SK "<change id>" (expires after 7 days)
+//	SAML ACS     refuse a replayed assertion   g      PK "saml-seen", SK "<issuer>#<assertion id>" (put if absent; expires with the assertion)
+//	citizen      own account, at each sign-in  g      PK "citizen#<fiscal code>", SK "account"
+//	citizen      terms accepted, every Comune  g      PK "citizen#<fiscal code>", SK prefix "terms#"
+//	citizen      acceptance of one version     g      PK "citizen#<fiscal code>", SK "terms#<tenant>#<version, 8 digits>"
+//	anyone       terms of use in force         t      PK "terms", SK prefix "version#" (reverse, limit 1)
+//	admin        publish terms of use          t      PK "terms", SK "version#<version, 8 digits>" (put if absent)
+//	portal       deduplicate an email          g      PK "mail#<message id>", SK "sent" (expires after 30 days)
+//	developer    local mailbox                 g      PK "mailbox", SK "<UTC time>-<random>" (reverse, newest 100)
+//	anyone       session of a request          g      PK "session#<sha256 of the cookie's id>", SK "session" (expires at the idle or absolute timeout)
+//	signed-in    every session of an account   g      GSI1 PK "sessions#<role>#<tenant>#<subject>", SK "<sha256 of the id>"
+//	operator     sign in with a password       t      PK "operators", SK "<username>"
+//	admin        one operator (change, reset)  t      PK "operators", SK "<username>"
+//	admin        operators of a Comune         t      PK "operators", SK "<username>" (read whole)
+//	partner      resolve an API key            t      PK "api-keys", SK "<key id>"
+//	admin        API keys of a Comune          t      PK "api-keys", SK "<key id>" (read whole)
 package store
 
 import (
