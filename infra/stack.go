@@ -80,7 +80,7 @@ const httpTimeout = 15
 // routes.Functions and the worker.
 var functions = []function{
 	// Auth sends the email address verification messages.
-	{name: string(routes.Auth), table: readWrite, sendsMail: true, memoryMB: 256, timeoutSeconds: httpTimeout},
+	{name: string(routes.Auth), table: readWrite, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Catalog), table: readOnly, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Applications), table: readWrite, uploads: readWrite, archive: readOnly, memoryMB: 512, timeoutSeconds: httpTimeout},
 	{name: string(routes.Backoffice), table: readWrite, uploads: readOnly, archive: readWrite, memoryMB: 512, timeoutSeconds: httpTimeout},

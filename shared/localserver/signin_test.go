@@ -248,3 +248,79 @@ func TestCitizenSignsInThroughTestIdP(t *testing.T) {
 		t.Errorf("after sign-in: got %q, want /profilo", loc)
 	}
 }
+
+// TestSignInRefusesBadInput sends what a broken or hostile client might to
+// the sign-in endpoints: each gets a page with a 4xx status, never a 500.
+func TestSignInRefusesBadInput(t *testing.T) {
+	s, err := Open(context.Background(), testConfig(t, t.TempDir()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := "http://" + s.Addr()
+	idp := base + "/_testidp/metadata"
+	b := newBrowser(t)
+
+	// A real answer, kept to be replayed and tampered with.
+	resp, _ := b.do("GET", base+"/auth/login?"+url.Values{"idp": {idp}}.Encode(), nil)
+	_, picker := b.do("GET", resp.Header.Get("Location"), nil)
+	action, fields := hidden(t, picker)
+	fields.Set("identity", "TSTIDP0000003")
+	_, post := b.do("POST", action, fields)
+	acs, answer := hidden(t, post)
+	if resp, page := b.do("POST", acs, answer); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the genuine answer: %s %s", resp.Status, page)
+	}
+
+	startLogin := func() string { // a fresh pending request's RelayState
+		t.Helper()
+		resp, _ := b.do("GET", base+"/auth/login?"+url.Values{"idp": {idp}}.Encode(), nil)
+		u, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || u.Query().Get("RelayState") == "" {
+			t.Fatalf("login redirect: %v", resp.Header)
+		}
+		return u.Query().Get("RelayState")
+	}
+
+	tests := []struct {
+		name       string
+		method     string
+		target     string
+		form       url.Values
+		wantStatus int
+		wantText   string
+	}{
+		{"UnknownIdP", "GET", base + "/auth/login?idp=https://idp.evil.example/metadata", nil, 400, "non è tra quelli ammessi"},
+		{"BadLevel", "GET", base + "/auth/login?" + url.Values{"idp": {idp}, "level": {"spid-l9"}}.Encode(), nil, 400, "livello"},
+		{"UnknownParameter", "GET", base + "/auth/login?" + url.Values{"idp": {idp}, "redirect": {"https://evil.example"}}.Encode(), nil, 400, "non è previsto"},
+		{"NoRelayState", "POST", base + "/auth/acs", url.Values{"SAMLResponse": {answer.Get("SAMLResponse")}}, 400, "non corrisponde a una richiesta in corso"},
+		{"Replayed", "POST", base + "/auth/acs", answer, 400, "non corrisponde a una richiesta in corso"},
+		{"ReplayedOnANewRequest", "POST", base + "/auth/acs", url.Values{"SAMLResponse": {answer.Get("SAMLResponse")}, "RelayState": {startLogin()}}, 400, ""},
+		{"NotBase64", "POST", base + "/auth/acs", url.Values{"SAMLResponse": {"%%% not base64 %%%"}, "RelayState": {startLogin()}}, 400, ""},
+		{"NotXML", "POST", base + "/auth/acs", url.Values{"SAMLResponse": {"PGh0bWw+"}, "RelayState": {startLogin()}}, 400, ""},
+		{"Oversized", "POST", base + "/auth/acs", url.Values{"SAMLResponse": {strings.Repeat("A", 600<<10)}, "RelayState": {"x"}}, 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, page := b.do(tt.method, tt.target, tt.form)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("got %s, want %d\n%s", resp.Status, tt.wantStatus, page)
+			}
+			if !strings.Contains(page, tt.wantText) {
+				t.Errorf("the page does not say %q:\n%s", tt.wantText, page)
+			}
+		})
+	}
+
+	// An identity provider's error answer becomes a courtesy page.
+	resp, _ = b.do("GET", base+"/auth/login?"+url.Values{"idp": {idp}}.Encode(), nil)
+	_, picker = b.do("GET", resp.Header.Get("Location"), nil)
+	action, fields = hidden(t, picker)
+	fields.Set("error", "nr22")
+	_, post = b.do("POST", action, fields)
+	acs, answer = hidden(t, post)
+	resp, page := b.do("POST", acs, answer)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "consenso") {
+		t.Errorf("nr22: got %s\n%s", resp.Status, page)
+	}
+}

@@ -59,8 +59,8 @@ func TestRegistryAdd(t *testing.T) {
 	if len(got.Certificates) != 1 || !got.Certificates[0].Equal(idp.Certificate()) {
 		t.Errorf("certificates: got %d, want the IdP's one", len(got.Certificates))
 	}
-	if got.Name != idp.EntityID() {
-		t.Errorf("name: got %q, want the entity ID when the metadata has no Organization", got.Name)
+	if got.Name != "Identity provider di test SPID (solo sviluppo locale)" {
+		t.Errorf("name: got %q, want the Organization's Italian display name", got.Name)
 	}
 	if _, ok := reg.Get("https://unknown.example"); ok {
 		t.Error("Get of an unknown IdP found one")

@@ -267,6 +267,21 @@ func (idp *IdP) Metadata() ([]byte, error) {
 		a.CreateAttr("NameFormat", attrFormat)
 	}
 
+	// The name that the portal's sign-in button shows.
+	name := "Identity provider di test SPID"
+	if idp.cie {
+		name = "Identity provider di test CIE"
+	}
+	org := ed.CreateElement("md:Organization")
+	for _, el := range []string{"md:OrganizationName", "md:OrganizationDisplayName"} {
+		e := org.CreateElement(el)
+		e.CreateAttr("xml:lang", "it")
+		e.SetText(name + " (solo sviluppo locale)")
+	}
+	u := org.CreateElement("md:OrganizationURL")
+	u.CreateAttr("xml:lang", "it")
+	u.SetText(idp.base.String())
+
 	// Indent before signing: whitespace is part of what the signature covers.
 	doc.Indent(2)
 	if err := idp.sign(ed); err != nil {
