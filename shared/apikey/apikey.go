@@ -195,25 +195,19 @@ func (s *Store) List(ctx context.Context, tenant string) ([]Key, error) {
 	if !store.ValidTenant(tenant) {
 		return nil, nil
 	}
-	var out []Key
-	cursor := ""
-	for {
-		page, err := s.db.Tenant(tenant).Query(ctx, store.Query{PK: partition, Limit: store.MaxQueryLimit}, cursor)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			var rec record
-			if err := json.Unmarshal(it.Data, &rec); err != nil {
-				return nil, fmt.Errorf("apikey: %s/%s: %w", tenant, it.Key.SK, err)
-			}
-			out = append(out, rec.Key)
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		cursor = page.Cursor
+	items, err := s.db.Tenant(tenant).QueryAll(ctx, store.Query{PK: partition})
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Key, 0, len(items))
+	for _, it := range items {
+		var rec record
+		if err := json.Unmarshal(it.Data, &rec); err != nil {
+			return nil, fmt.Errorf("apikey: %s/%s: %w", tenant, it.Key.SK, err)
+		}
+		out = append(out, rec.Key)
+	}
+	return out, nil
 }
 
 // Revoke revokes a key of tenant from now on. Revoking a revoked key

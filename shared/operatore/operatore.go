@@ -372,25 +372,19 @@ func (a *Accounts) List(ctx context.Context, tenant string) ([]Operator, error) 
 	if !store.ValidTenant(tenant) {
 		return nil, nil
 	}
-	var out []Operator
-	cursor := ""
-	for {
-		page, err := a.db.Tenant(tenant).Query(ctx, store.Query{PK: partition, Limit: store.MaxQueryLimit}, cursor)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			var acc account
-			if err := json.Unmarshal(it.Data, &acc); err != nil {
-				return nil, fmt.Errorf("operatore: %s/%s: %w", tenant, it.Key.SK, err)
-			}
-			out = append(out, acc.Operator)
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		cursor = page.Cursor
+	items, err := a.db.Tenant(tenant).QueryAll(ctx, store.Query{PK: partition})
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Operator, 0, len(items))
+	for _, it := range items {
+		var acc account
+		if err := json.Unmarshal(it.Data, &acc); err != nil {
+			return nil, fmt.Errorf("operatore: %s/%s: %w", tenant, it.Key.SK, err)
+		}
+		out = append(out, acc.Operator)
+	}
+	return out, nil
 }
 
 // Change is an admin's change to an account; nil fields stay as they are.

@@ -137,29 +137,22 @@ func (c *Catalog) changed(ctx context.Context) error {
 	return err
 }
 
-// readAll reads every item of a partition. The catalogue's partitions are
+// readAll decodes every item of a partition. The catalogue's partitions are
 // small (tens of categories, at most a few hundred services).
 func readAll[T any](ctx context.Context, scope *store.Scope, q store.Query) ([]T, error) {
-	q.Limit = store.MaxQueryLimit
-	var out []T
-	cursor := ""
-	for {
-		page, err := scope.Query(ctx, q, cursor)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			var v T
-			if err := json.Unmarshal(it.Data, &v); err != nil {
-				return nil, fmt.Errorf("%s/%s: %w", it.Key.PK, it.Key.SK, err)
-			}
-			out = append(out, v)
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		cursor = page.Cursor
+	items, err := scope.QueryAll(ctx, q)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		var v T
+		if err := json.Unmarshal(it.Data, &v); err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", it.Key.PK, it.Key.SK, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // Categories returns the categories in display order.

@@ -297,6 +297,27 @@ func (s *Scope) Query(ctx context.Context, q Query, cursor string) (Page, error)
 	return page, nil
 }
 
+// QueryAll returns every item of a partition, reading page after page. It
+// is for partitions that are small by nature (a Comune's categories, its
+// staff, its partner keys), where a caller needs them all at once; anything
+// that grows with use is read a page at a time with Query.
+func (s *Scope) QueryAll(ctx context.Context, q Query) ([]Item, error) {
+	q.Limit = MaxQueryLimit
+	var out []Item
+	cursor := ""
+	for {
+		page, err := s.Query(ctx, q, cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.Cursor == "" {
+			return out, nil
+		}
+		cursor = page.Cursor
+	}
+}
+
 func (c Condition) check() error {
 	n := 0
 	if c.MustExist {

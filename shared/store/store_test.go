@@ -3,11 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 )
 
 // The behaviour of DB and Scope over real drivers is tested by the
@@ -274,6 +276,33 @@ func TestTenantOf(t *testing.T) {
 		tenant, pk, ok := store.TenantOf(tc.stored)
 		if ok != tc.wantOK || (ok && (tenant != tc.wantTenant || pk != tc.wantPK)) {
 			t.Errorf("TenantOf(%q): got %q, %q, %v; want %q, %q, %v", tc.stored, tenant, pk, ok, tc.wantTenant, tc.wantPK, tc.wantOK)
+		}
+	}
+}
+
+func TestQueryAllReadsEveryPage(t *testing.T) {
+	ctx := context.Background()
+	db := bolttest.DB(t)
+	scope := db.Tenant("esempio")
+	const n = store.MaxQueryLimit + 7 // more than one page
+	for i := range n {
+		if _, err := scope.Put(ctx, store.Item{Key: store.Key{PK: "p", SK: fmt.Sprintf("%05d", i)}}, store.Condition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := scope.Put(ctx, store.Item{Key: store.Key{PK: "other", SK: "x"}}, store.Condition{}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := scope.QueryAll(ctx, store.Query{PK: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != n {
+		t.Fatalf("got %d items, want %d", len(items), n)
+	}
+	for i, it := range items {
+		if want := fmt.Sprintf("%05d", i); it.Key.SK != want {
+			t.Fatalf("item %d: got %s, want %s", i, it.Key.SK, want)
 		}
 	}
 }

@@ -53,25 +53,19 @@ func NewDirectory(db *store.DB) *Directory { return &Directory{db: db} }
 // List returns every Comune, ordered by id. An installation serves a bounded
 // number of Comuni (hundreds at most), so the whole partition is read.
 func (d *Directory) List(ctx context.Context) ([]Comune, error) {
-	var out []Comune
-	cursor := ""
-	for {
-		page, err := d.db.Global().Query(ctx, store.Query{PK: partition, Limit: store.MaxQueryLimit}, cursor)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			var c Comune
-			if err := json.Unmarshal(it.Data, &c); err != nil {
-				return nil, fmt.Errorf("tenant %s: %w", it.Key.SK, err)
-			}
-			out = append(out, c)
-		}
-		if page.Cursor == "" {
-			return out, nil
-		}
-		cursor = page.Cursor
+	items, err := d.db.Global().QueryAll(ctx, store.Query{PK: partition})
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Comune, 0, len(items))
+	for _, it := range items {
+		var c Comune
+		if err := json.Unmarshal(it.Data, &c); err != nil {
+			return nil, fmt.Errorf("tenant %s: %w", it.Key.SK, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // Get returns the Comune with id, or a NotFound error.
