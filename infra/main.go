@@ -108,20 +108,20 @@ func build(app awscdk.App) (awscdk.Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	context := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
-	origins, err := stringList(context(originsKey))
+	fromContext := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	origins, err := stringList(fromContext(originsKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", originsKey, err)
 	}
-	base, err := publicURL(context(publicURLKey))
+	base, err := publicURL(fromContext(publicURLKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", publicURLKey, err)
 	}
-	options, err := configOptions(context(configKey))
+	options, err := configOptions(fromContext(configKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", configKey, err)
 	}
-	identity, err := sesIdentity(context(sesIdentityKey))
+	identity, err := sesIdentity(fromContext(sesIdentityKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", sesIdentityKey, err)
 	}

@@ -80,7 +80,7 @@ const httpTimeout = 15
 // routes.Functions and the worker.
 var functions = []function{
 	// Auth sends the email address verification messages.
-	{name: string(routes.Auth), table: readWrite, memoryMB: 256, timeoutSeconds: httpTimeout},
+	{name: string(routes.Auth), table: readWrite, sendsMail: true, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Catalog), table: readOnly, memoryMB: 256, timeoutSeconds: httpTimeout},
 	{name: string(routes.Applications), table: readWrite, uploads: readWrite, archive: readOnly, memoryMB: 512, timeoutSeconds: httpTimeout},
 	{name: string(routes.Backoffice), table: readWrite, uploads: readOnly, archive: readWrite, memoryMB: 512, timeoutSeconds: httpTimeout},
@@ -152,7 +152,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		env[k] = jsii.String(v)
 	}
 	if props.Options["STANZA_MAIL_FROM"] == "" {
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stanza:mailFrom"),
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("stanza:mailFromMissing"),
 			jsii.String("STANZA_MAIL_FROM is not set in the context stanza:config: emails would come from the local default sender, which SES refuses."), nil)
 	}
 	fns := map[string]awslambda.Function{}
@@ -450,12 +450,11 @@ const (
 // credentials, partners' API keys), as the local server does, so the routes
 // carry no API Gateway authorizer.
 func newAPI(stack awscdk.Stack) awsapigatewayv2.HttpApi {
-	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+	return awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName: jsii.String("stanza"),
 		// The default stage cannot be given access logs; addRoutes' can.
 		CreateDefaultStage: jsii.Bool(false),
 	})
-	return api
 }
 
 // addRoutes creates one route of api per row of routes.Table, each
