@@ -54,6 +54,13 @@
 //	admin        operators of a Comune         t      PK "operators", SK "<username>" (read whole)
 //	partner      resolve an API key            t      PK "api-keys", SK "<key id>"
 //	admin        API keys of a Comune          t      PK "api-keys", SK "<key id>" (read whole)
+//	citizen      one application (any role)    t      PK "application#<id>", SK "application"
+//	citizen      own draft for a service       t      PK "citizen#<fiscal code>", SK "draft#<service>" (put if absent; holds the draft's id)
+//	citizen      applications of a status tab  t      GSI1 PK "citizen#<fiscal code>#group#<group>", SK "<updated UTC time>#<id>" (reverse, a page)
+//	citizen      counts of the status tabs     t      PK "citizen#<fiscal code>", SK prefix "count#" (counters, kept by the worker)
+//	operator     queue by service and status   t      GSI2 PK "service#<slug>#status#<code>", SK "<submitted UTC time>#<id>" (a page)
+//	worker       draw a protocol number        t      PK "protocol#<year>", SK "counter" (counter)
+//	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
 package store
 
 import (
