@@ -3,12 +3,14 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"golang.org/x/text/language"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/formio"
 	"github.com/stanzaportal/stanza/shared/i18n"
 )
 
@@ -19,7 +21,22 @@ type Problem struct {
 	Status   int    `json:"status"`
 	Detail   string `json:"detail,omitempty"`
 	Instance string `json:"instance,omitempty"`
+	// Errors lists the fields of a form that are wrong, each with where it
+	// is and what to fix: an RFC 9457 extension member.
+	Errors []FieldProblem `json:"errors,omitempty"`
 }
+
+// FieldProblem is one wrong field of a submitted form.
+type FieldProblem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// FieldErrors is the cause of an Invalid error about a form's fields; the
+// problem lists them in the caller's language.
+type FieldErrors []formio.FieldError
+
+func (f FieldErrors) Error() string { return fmt.Sprintf("%d invalid fields", len(f)) }
 
 // problemStatus is the one table from error codes to HTTP statuses and titles.
 var problemStatus = map[fault.Code]struct {
@@ -70,6 +87,12 @@ func problemOf(r *http.Request, err error) Problem {
 		p.Detail = i18n.Sprintf(lang, "Si è verificato un errore imprevisto. Riprova più tardi; se il problema persiste, comunica al Comune il codice %s.", id)
 	} else {
 		p.Detail = detail(lang, err)
+		var fields FieldErrors
+		if errors.As(err, &fields) {
+			for _, f := range fields {
+				p.Errors = append(p.Errors, FieldProblem{Path: f.Path, Message: f.Localize(lang)})
+			}
+		}
 	}
 	return p
 }

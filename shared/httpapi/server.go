@@ -13,10 +13,13 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/stanzaportal/stanza/shared/allegato"
 	"github.com/stanzaportal/stanza/shared/apikey"
+	"github.com/stanzaportal/stanza/shared/blob"
 	"github.com/stanzaportal/stanza/shared/cittadino"
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/operatore"
+	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/servizio"
 	"github.com/stanzaportal/stanza/shared/session"
@@ -59,6 +62,13 @@ type Deps struct {
 	// Without both, the citizen's account routes stay unimplemented.
 	Accounts *cittadino.AccountService
 	Terms    *cittadino.TermsService
+	// Applications keeps citizens' applications and enforces the workflow;
+	// nil leaves the application routes unimplemented.
+	Applications *pratica.Store
+	// Archive keeps receipts and closed applications' documents.
+	Archive *blob.Bucket
+	// Attachments keeps the citizens' uploaded files.
+	Attachments *allegato.Store
 	// SignIn runs SPID and CIE sign-in; nil leaves the SAML routes unimplemented.
 	SignIn *signin.Service
 }
@@ -89,6 +99,8 @@ func NewServer(deps Deps) *Server {
 	maps.Copy(s.endpoints, s.operatorEndpoints())
 	maps.Copy(s.endpoints, s.citizenEndpoints())
 	maps.Copy(s.endpoints, s.samlEndpoints())
+	maps.Copy(s.endpoints, s.applicationEndpoints())
+	maps.Copy(s.endpoints, s.attachmentEndpoints())
 	return s
 }
 

@@ -144,22 +144,13 @@ func expect(t *testing.T, what string, resp *http.Response, body string, status 
 	}
 }
 
-// TestCitizenAndOperatorJourney is the sign-in story on the local server,
-// as the README tells it: a citizen signs in through the test identity
-// provider, accepts the terms, completes the profile and signs out (single
-// logout at the IdP); then the seeded operator signs in with password and
-// TOTP.
-func TestCitizenAndOperatorJourney(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, testConfig(t, t.TempDir()), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	base := "http://" + s.Addr()
-
+// readyCitizen signs a test citizen in at level 2 and does what every
+// service asks first: accept the Comune's terms and complete the profile,
+// with the email verified from the local mailbox.
+func readyCitizen(t *testing.T, base, identity, email string) *browser {
+	t.Helper()
 	citizen := newBrowser(t)
-	signIn(t, citizen, base, base+"/_testidp/metadata", "spid-l2", "TSTIDP0000001")
+	signIn(t, citizen, base, base+"/_testidp/metadata", "spid-l2", identity)
 	info := citizen.session(base)
 	if info["role"] != "citizen" || info["level"] != "spid-l2" || citizen.csrf == "" {
 		t.Fatalf("session after sign-in: %v", info)
@@ -181,11 +172,11 @@ func TestCitizenAndOperatorJourney(t *testing.T) {
 	expect(t, "accept terms", resp, body, 200)
 
 	// Profile: contact data, then the emailed link.
-	resp, body = citizen.api("PATCH", base+"/api/v1/me", `{"email":"anna.sartorelli@example.org","mobile":"+39 333 1234567","address":{"street":"Via Roma 1","postalCode":"20121","city":"Milano","province":"MI"}}`)
+	resp, body = citizen.api("PATCH", base+"/api/v1/me", fmt.Sprintf(`{"email":%q,"mobile":"+39 333 1234567","address":{"street":"Via Roma 1","postalCode":"20121","city":"Milano","province":"MI"}}`, email))
 	expect(t, "update profile", resp, body, 200)
 	resp, body = citizen.api("POST", base+"/api/v1/me/email-verification", "")
 	expect(t, "send verification", resp, body, 200)
-	resp, body = citizen.api("GET", verificationLink(t, base, "anna.sartorelli@example.org"), "")
+	resp, body = citizen.api("GET", verificationLink(t, base, email), "")
 	expect(t, "verify email", resp, body, 200)
 	resp, body = citizen.api("GET", base+"/api/v1/me", "")
 	expect(t, "profile", resp, body, 200)
@@ -193,6 +184,29 @@ func TestCitizenAndOperatorJourney(t *testing.T) {
 		t.Errorf("the profile should be complete, with the terms accepted: %s", body)
 	}
 
+	return citizen
+}
+
+// TestCitizenAndOperatorJourney is the sign-in story on the local server,
+// as the README tells it: a citizen signs in through the test identity
+// provider, accepts the terms, completes the profile and signs out (single
+// logout at the IdP); then the seeded operator signs in with password and
+// TOTP.
+func TestCitizenAndOperatorJourney(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, testConfig(t, t.TempDir()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := "http://" + s.Addr()
+
+	citizen := readyCitizen(t, base, "TSTIDP0000001", "anna.sartorelli@example.org")
+
+	var (
+		resp *http.Response
+		body string
+	)
 	// Sign out: the portal ends the session and sends the browser to the
 	// IdP's single logout, which sends it back.
 	resp, body = citizen.api("POST", base+"/auth/logout", "")

@@ -16,10 +16,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/stanzaportal/stanza/shared/allegato"
 	"github.com/stanzaportal/stanza/shared/apikey"
 	"github.com/stanzaportal/stanza/shared/blob"
 	"github.com/stanzaportal/stanza/shared/blob/fileblob"
@@ -31,12 +33,17 @@ import (
 	"github.com/stanzaportal/stanza/shared/mail/localmail"
 	"github.com/stanzaportal/stanza/shared/mail/sesmail"
 	"github.com/stanzaportal/stanza/shared/operatore"
+	"github.com/stanzaportal/stanza/shared/pratica"
+	"github.com/stanzaportal/stanza/shared/protocollo/localprotocollo"
+	"github.com/stanzaportal/stanza/shared/seguito"
+	"github.com/stanzaportal/stanza/shared/servizio"
 	"github.com/stanzaportal/stanza/shared/session"
 	"github.com/stanzaportal/stanza/shared/signin"
 	"github.com/stanzaportal/stanza/shared/spid"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/store/boltstore"
 	"github.com/stanzaportal/stanza/shared/store/dynamostore"
+	"github.com/stanzaportal/stanza/shared/tenant"
 	"github.com/stanzaportal/stanza/shared/testidp"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
@@ -64,6 +71,9 @@ type Portal struct {
 	// Mailbox (nil in production) locally, where the local server shows it.
 	Mail    *mail.Mailer
 	Mailbox *localmail.Mailbox
+	// Applications keeps the citizens' applications.
+	Applications *pratica.Store
+	Attachments  *allegato.Store
 	// SignIn runs SPID and CIE sign-in; TestIdPs are the local server's test
 	// identity providers by mount path (nil in production).
 	SignIn   *signin.Service
@@ -107,10 +117,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 		_ = p.DB.Close()
 		return nil, err
 	}
-	p.API = httpapi.NewServer(httpapi.Deps{Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
+	p.Applications = pratica.NewStore(p.DB)
+	p.Attachments = allegato.NewStore(p.DB, p.Uploads, p.Applications)
+	p.API = httpapi.NewServer(httpapi.Deps{Applications: p.Applications, Attachments: p.Attachments, Archive: p.Archive, Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
 		Operators: p.Operators, APIKeys: p.APIKeys, Keys: p.APIKeys, Sessions: p.Sessions,
 		Accounts: p.Accounts, Terms: p.Terms, SignIn: p.SignIn, Logout: p.SignIn.Logout})
-	p.Worker = worker.New(p.DB, log)
+	followUps := seguito.Handlers(seguito.Deps{
+		DB: p.DB, Apps: p.Applications, Comuni: tenant.NewDirectory(p.DB),
+		Services: services{servizio.NewCatalogs(p.DB)}, Accounts: p.Accounts, Attachments: attachments{p.Attachments},
+		Archive: p.Archive, Registry: localprotocollo.New(p.DB, time.Now), Mailer: p.Mail,
+		BaseURL: cfg.BaseURL, Log: log,
+	})
+	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB))...)
 	return p, nil
 }
 

@@ -104,9 +104,8 @@ type Autosave struct {
 	// keeps the data.
 	Step int
 	// Data is the form data so far, a JSON object; nil keeps what is saved.
+	// Attachments are linked by LinkAttachment, which checks them, never here.
 	Data json.RawMessage
-	// Attachments replaces the attachments in use; nil keeps them.
-	Attachments []string
 }
 
 // SaveDraft saves a draft as the citizen goes. It writes only over the
@@ -139,9 +138,6 @@ func (s *Store) SaveDraft(ctx context.Context, tenant string, actor Actor, id st
 	a.Step = d.Step
 	if d.Data != nil {
 		a.Data = d.Data
-	}
-	if d.Attachments != nil {
-		a.Attachments = d.Attachments
 	}
 	a.UpdatedAt = s.now()
 	saved, err := s.save(ctx, a, store.IfVersion(d.Version))

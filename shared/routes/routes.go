@@ -122,10 +122,19 @@ var Table = []Route{
 	{"DELETE", "/api/v1/tenants/{tenant}/admin/api-keys/{key}", Backoffice, Admin, "Revoke a partner API key"},
 	{"PUT", "/api/v1/tenants/{tenant}/admin/terms", Backoffice, Admin, "Publish a new version of the terms of use"},
 
-	// Applications (pratiche).
-	{"GET", "/api/v1/tenants/{tenant}/applications", Applications, Citizen | Partner, "List applications"},
-	{"POST", "/api/v1/tenants/{tenant}/applications", Applications, Citizen, "Start a draft application"},
-	{"GET", "/api/v1/tenants/{tenant}/applications/{application}", Applications, Citizen | Partner, "Read an application"},
+	// Applications (pratiche): the citizen's flow.
+	{"GET", "/api/v1/tenants/{tenant}/services/{service}/form", Applications, Public, "A service's form (Form.io) and its settings"},
+	{"GET", "/api/v1/tenants/{tenant}/applications", Applications, Citizen | Partner, "List applications (a citizen's by status group, with counts)"},
+	{"POST", "/api/v1/tenants/{tenant}/applications", Applications, Citizen, "Start a draft application, or resume the existing one"},
+	{"GET", "/api/v1/tenants/{tenant}/applications/{application}", Applications, Citizen | Partner, "Read an application with its history"},
+	{"PATCH", "/api/v1/tenants/{tenant}/applications/{application}", Applications, Citizen, "Save a draft's data and current step"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/submission", Applications, Citizen, "Submit a draft (Idempotency-Key header)"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/withdrawal", Applications, Citizen, "Withdraw an application before its conclusion"},
+	{"PUT", "/api/v1/tenants/{tenant}/applications/{application}/notes", Applications, Citizen, "The citizen's private notes on an application"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/attachments", Applications, Citizen, "Prepare the upload of an attachment (signed URL)"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/attachments/{attachment}/confirmation", Applications, Citizen, "Confirm an uploaded attachment, or reuse one of the citizen's"},
+	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/receipt", Applications, Citizen | Partner, "Download the receipt PDF"},
+	{"GET", "/api/v1/me/attachments", Applications, Citizen, "The citizen's attachments, with the applications they belong to"},
 
 	// Back office.
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications", Backoffice, Operator | Admin, "Operator queues"},

@@ -111,11 +111,12 @@ var demoServices = []servizio.Service{
 		Requirements: []string{
 			"SPID o Carta d'identità elettronica (CIE) di chi fa la richiesta",
 			"Il nome e il codice fiscale del familiare, se il certificato riguarda un'altra persona della famiglia",
+			"Una marca da bollo da 16 euro, salvo che il certificato serva per un uso esente per legge",
 		},
 		Cost: servizio.Cost{
-			Free: true,
-			Description: "Online il certificato è gratuito. Allo sportello dell'Ufficio Anagrafe è soggetto all'imposta di bollo " +
-				"di 16 euro, salvo i casi di esenzione previsti dalla legge, e ai diritti di segreteria.",
+			Description: "Online non si pagano i diritti di segreteria. Il certificato è soggetto all'imposta di bollo di 16 euro, " +
+				"salvo i casi di esenzione previsti dalla legge: per un certificato in bollo acquisti una marca da bollo " +
+				"e ne indichi l'identificativo nella richiesta.",
 		},
 		AuthLevel: servizio.SpidL2,
 		Office:    ufficioAnagrafe,

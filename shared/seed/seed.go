@@ -12,6 +12,10 @@
 // portal looks and searches as it will in production. One service is a draft:
 // it shows that drafts stay out of every public listing.
 //
+// Every published service has a real form, in steps, with the settings a
+// Comune would choose for it; the personal-data blocks the forms include are
+// in the Comune's form library, as OpenCity organises its forms.
+//
 // # Idempotence
 //
 // The Comune's record is written last and only when missing: it marks the seed
@@ -27,6 +31,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/formio"
 	"github.com/stanzaportal/stanza/shared/servizio"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
@@ -55,6 +60,17 @@ func Demo(ctx context.Context, db *store.DB) error {
 		s.UpdatedAt = now
 		if err := catalog.PutService(ctx, s); err != nil {
 			return fmt.Errorf("seed: service %s: %w", s.Slug, err)
+		}
+	}
+
+	for _, f := range demoLibrary {
+		if err := catalog.PutLibraryForm(ctx, f.ID, formio.Definition(f.Form)); err != nil {
+			return fmt.Errorf("seed: library form %s: %w", f.ID, err)
+		}
+	}
+	for slug, def := range demoDefinitions {
+		if err := catalog.PutDefinition(ctx, slug, def); err != nil {
+			return fmt.Errorf("seed: form of %s: %w", slug, err)
 		}
 	}
 

@@ -165,7 +165,7 @@ func versions(t *testing.T, db *store.DB) map[store.Key]int64 {
 		t.Fatalf("Get Comune: %v", err)
 	}
 	out[it.Key] = it.Version
-	for _, pk := range []string{"categories", "services"} {
+	for _, pk := range []string{"categories", "services", "service-forms", "form-library"} {
 		page, err := db.Tenant("esempio").Query(ctx, store.Query{PK: pk, Limit: store.MaxQueryLimit}, "")
 		if err != nil {
 			t.Fatalf("Query %s: %v", pk, err)
@@ -180,7 +180,7 @@ func versions(t *testing.T, db *store.DB) map[store.Key]int64 {
 func TestDemoTwiceChangesNothing(t *testing.T) {
 	db, _ := seeded(t)
 	before := versions(t, db)
-	if want := 1 + len(demoCategories) + len(demoServices); len(before) != want {
+	if want := 1 + len(demoCategories) + len(demoServices) + len(demoDefinitions) + len(demoLibrary); len(before) != want {
 		t.Fatalf("got %d items after the seed, want %d", len(before), want)
 	}
 	if err := Demo(context.Background(), db); err != nil {

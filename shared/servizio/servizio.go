@@ -2,6 +2,13 @@
 // categories, as the public sees them: service sheets that say what a service
 // is for, who may apply, what is needed, what it costs and which level of
 // authentication it requires.
+//
+// Each service also has a Definition: the Form.io form a citizen fills, in
+// steps, and the rules of its applications (drafts, attachments,
+// instructions, protocol registration). Forms include reusable blocks, such
+// as the personal-data ones, from the Comune's form Library. Both are
+// checked with package formio when saved, so a form that is stored can
+// always be used to validate submissions.
 package servizio
 
 import (

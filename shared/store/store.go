@@ -38,11 +38,17 @@
 //	anyone       services of a Comune          t      PK "services", SK "<slug>" (read whole, cached per version)
 //	anyone       catalogue version             t      PK "catalog", SK "version" (counter)
 //	anyone       one service                   t      PK "services", SK "<slug>"
+//	anyone       a service's form and settings t      PK "service-forms", SK "<service slug>"
+//	admin        save a service's form         t      PK "service-forms", SK "<service slug>"
+//	anyone       nested form of the library    t      PK "form-library", SK "<form id>" (one lookup per nested form)
+//	admin        save a library form           t      PK "form-library", SK "<form id>"
 //	worker       deduplicate a change          g      PK "done#<consumer>", SK "<change id>" (expires after 7 days)
 //	SAML ACS     refuse a replayed assertion   g      PK "saml-seen", SK "<issuer>#<assertion id>" (put if absent; expires with the assertion)
 //	citizen      own account, at each sign-in  g      PK "citizen#<fiscal code>", SK "account"
 //	citizen      terms accepted, every Comune  g      PK "citizen#<fiscal code>", SK prefix "terms#"
 //	citizen      acceptance of one version     g      PK "citizen#<fiscal code>", SK "terms#<tenant>#<version, 8 digits>"
+//	citizen      one attachment                g      PK "attachment#<id>", SK "attachment" (put if absent; expires after 1 hour unless confirmed)
+//	citizen      own attachments, every Comune g      GSI1 PK "citizen#<fiscal code>#attachments", SK "<confirmed UTC time>#<id>" (reverse, a page)
 //	anyone       terms of use in force         t      PK "terms", SK prefix "version#" (reverse, limit 1)
 //	admin        publish terms of use          t      PK "terms", SK "version#<version, 8 digits>" (put if absent)
 //	portal       deduplicate an email          g      PK "mail#<message id>", SK "sent" (expires after 30 days)
@@ -61,6 +67,7 @@
 //	operator     queue by service and status   t      GSI2 PK "service#<slug>#status#<code>", SK "<submitted UTC time>#<id>" (a page)
 //	worker       draw a protocol number        t      PK "protocol#<year>", SK "counter" (counter)
 //	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
+//	citizen      receipt of an application     t      PK "application#<id>", SK "receipt" (put if absent by the worker, then version-checked)
 package store
 
 import (
