@@ -41,7 +41,7 @@ FORCE:
 
 ## bench: store benchmarks and the local server's load test
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/store/boltstore/ ./shared/httpapi/
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/store/boltstore/ ./shared/httpapi/ ./shared/pratica/
 	$(GO) run ./cmd/loadbench
 
 ## tools: the npm packages the tests run (dynalite, Node 22 for jsii)

@@ -52,6 +52,12 @@ type notesRequest struct {
 	Notes string `json:"notes"`
 }
 
+// submitRequest is the citizen's explicit confirmation, after the review
+// step, that the application is to be sent as it is.
+type submitRequest struct {
+	Confirmed bool `json:"confirmed"`
+}
+
 type withdrawRequest struct {
 	Version int64  `json:"version"`
 	Note    string `json:"note,omitempty"`
@@ -281,6 +287,13 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		return fault.New(fault.Invalid, "L'invio richiede l'intestazione Idempotency-Key, così che ripeterlo non crei una seconda pratica.")
 	}
+	var req submitRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if !req.Confirmed {
+		return fault.New(fault.Invalid, "Conferma di voler inviare la pratica così com'è (campo confirmed).")
+	}
 	tenant := r.PathValue("tenant")
 	p := auth.FromContext(r.Context())
 	actor := pratica.ActorOf(p)
@@ -321,6 +334,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	account, err := s.deps.Accounts.Get(r.Context(), p.Subject)
+	if err != nil {
+		return err
+	}
+	lockIdentity(data, account)
 	clean, problems := form.Validate(data)
 	if len(problems) > 0 {
 		return fault.Wrap(FieldErrors(problems), fault.Invalid, "Campi del modulo da correggere: %d.", len(problems))
@@ -335,4 +353,36 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, view(a, p))
 	return nil
+}
+
+// lockIdentity writes the citizen's identity, as SPID or CIE asserted it,
+// into the applicant block of the data (the "anagrafica" blocks of the
+// Comune's form library: key "applicant", with "completename", "fiscal_code"
+// and "born"), whatever the browser sent: a citizen applies in their own
+// name. A form without those blocks drops the keys when it is validated.
+func lockIdentity(data any, a cittadino.Account) {
+	root, ok := data.(map[string]any)
+	if !ok {
+		return
+	}
+	block := func(parent map[string]any, key string) map[string]any {
+		outer, _ := parent[key].(map[string]any)
+		if outer == nil {
+			outer = map[string]any{}
+			parent[key] = outer
+		}
+		inner, _ := outer["data"].(map[string]any)
+		if inner == nil {
+			inner = map[string]any{}
+			outer["data"] = inner
+		}
+		return inner
+	}
+	applicant := block(root, "applicant")
+	name := block(applicant, "completename")
+	name["name"], name["surname"] = a.Name, a.FamilyName
+	block(applicant, "fiscal_code")["fiscal_code"] = a.FiscalCode
+	if born, err := time.Parse(time.DateOnly, a.DateOfBirth); err == nil {
+		block(applicant, "born")["birth_date"] = born.Format("02/01/2006")
+	}
 }

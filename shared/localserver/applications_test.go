@@ -13,12 +13,13 @@ import (
 )
 
 // nurseryData is a complete nursery enrolment, with the ISEE certificate
-// that the test uploads as attachment id.
+// that the test uploads as attachment id. The applicant's fiscal code is
+// someone else's: the portal must replace it with the signed-in citizen's.
 func nurseryData(id string) string {
 	return `{
 		"applicant": {"data": {
 			"completename": {"data": {"name": "Giulia", "surname": "Bellandi"}},
-			"fiscal_code": {"data": {"fiscal_code": "BLLGLI93B67A944K"}},
+			"fiscal_code": {"data": {"fiscal_code": "RSSMRA80A01H501U"}},
 			"born": {"data": {"birth_date": "27/02/1993", "place_of_birth": "Bologna"}},
 			"address": {"data": {"address": "Via Roma", "house_number": "1", "municipality": "Esempio",
 				"county": "TO", "postal_code": "10100", "country": "Italia"}},
@@ -124,7 +125,8 @@ func TestApplicationJourney(t *testing.T) {
 	resp, body = citizen.api("PATCH", apps+"/"+draftID, fmt.Sprintf(`{"version":%d,"step":4,"data":%s}`, linked.Application.Version, nurseryData(prepared.Attachment.ID)))
 	expect(t, "save draft", resp, body, 200)
 	submit := func() (*http.Response, string) {
-		req, _ := http.NewRequest("POST", apps+"/"+draftID+"/submission", nil)
+		req, _ := http.NewRequest("POST", apps+"/"+draftID+"/submission", strings.NewReader(`{"confirmed":true}`))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", "invio-1")
 		req.Header.Set("X-CSRF-Token", citizen.csrf)
 		resp, err := citizen.client.Do(req)
@@ -158,6 +160,9 @@ func TestApplicationJourney(t *testing.T) {
 	}
 	if len(app.History) != 2 || app.History[0].To != 2000 || app.History[1].To != 3000 || app.History[1].Role != "system" {
 		t.Errorf("history: got %+v", app.History)
+	}
+	if !strings.Contains(body, `"fiscal_code":{"data":{"fiscal_code":"BLLGLI93B67A944K"}}`) {
+		t.Errorf("the applicant's fiscal code must be the signed-in citizen's, whatever the browser sent: %s", body)
 	}
 	if strings.Contains(body, "idempotencyKey") {
 		t.Error("the citizen's view shows the idempotency key")

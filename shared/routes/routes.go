@@ -128,7 +128,7 @@ var Table = []Route{
 	{"POST", "/api/v1/tenants/{tenant}/applications", Applications, Citizen, "Start a draft application, or resume the existing one"},
 	{"GET", "/api/v1/tenants/{tenant}/applications/{application}", Applications, Citizen | Partner, "Read an application with its history"},
 	{"PATCH", "/api/v1/tenants/{tenant}/applications/{application}", Applications, Citizen, "Save a draft's data and current step"},
-	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/submission", Applications, Citizen, "Submit a draft (Idempotency-Key header)"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/submission", Applications, Citizen, "Submit a draft after review: {\"confirmed\": true} and an Idempotency-Key header"},
 	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/withdrawal", Applications, Citizen, "Withdraw an application before its conclusion"},
 	{"PUT", "/api/v1/tenants/{tenant}/applications/{application}/notes", Applications, Citizen, "The citizen's private notes on an application"},
 	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/attachments", Applications, Citizen, "Prepare the upload of an attachment (signed URL)"},
