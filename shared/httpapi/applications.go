@@ -245,6 +245,11 @@ func (s *Server) applicationEndpoints() map[string]Endpoint {
 				if err != nil {
 					return err
 				}
+				if a.Status == pratica.Draft {
+					// A draft has no receipt coming: saying "in preparation"
+					// would have the page wait for nothing.
+					return fault.New(fault.Conflict, "La ricevuta è disponibile solo dopo l'invio della pratica.")
+				}
 				rec, err := seguito.ReceiptOf(r.Context(), s.deps.DB, a.Tenant, a.ID)
 				if fault.Is(err, fault.NotFound) || (err == nil && rec.Key == "") {
 					return fault.New(fault.NotFound, "La ricevuta è in preparazione: riprova tra qualche istante.")
@@ -286,6 +291,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		return fault.New(fault.Invalid, "L'invio richiede l'intestazione Idempotency-Key, così che ripeterlo non crei una seconda pratica.")
+	}
+	if err := pratica.CheckIdempotencyKey(key); err != nil {
+		return err
 	}
 	var req submitRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -43,6 +43,7 @@ var english = map[string]string{
 	"L'invio richiede l'intestazione Idempotency-Key, così che ripeterlo non crei una seconda pratica.":                  "Submitting needs an Idempotency-Key header, so that repeating it creates no second application.",
 	"Indica la versione della bozza che stai modificando (campo version).":                                               "Give the version of the draft you are changing (field version).",
 	"La ricevuta è in preparazione: riprova tra qualche istante.":                                                        "The receipt is being prepared: try again in a moment.",
+	"La ricevuta è disponibile solo dopo l'invio della pratica.":                                                         "The receipt is available only once the application is submitted.",
 	"Conferma di voler inviare la pratica così com'è (campo confirmed).":                                                 "Confirm that the application is to be sent as it is (field confirmed).",
 	"Il Comune %q non esiste su questo portale.":                                                                         "The Comune %q does not exist on this portal.",
 	"Il servizio %q non esiste.":                                                                                         "The service %q does not exist.",

@@ -20,8 +20,8 @@ const MaxIdempotencyKey = 255
 // another key it is a Conflict. Of many concurrent submissions exactly one
 // writes, because each is a write of the draft on the version it read.
 func (s *Store) Submit(ctx context.Context, tenant string, actor Actor, id, key string, data json.RawMessage) (Application, error) {
-	if !validKey(key) {
-		return Application{}, fault.New(fault.Invalid, "La chiave di idempotenza deve avere da 1 a %d caratteri stampabili.", MaxIdempotencyKey)
+	if err := CheckIdempotencyKey(key); err != nil {
+		return Application{}, err
 	}
 	if !jsonObject(data) {
 		return Application{}, fault.New(fault.Invalid, "I dati della pratica devono essere un oggetto JSON.")
@@ -49,6 +49,16 @@ func (s *Store) Submit(ctx context.Context, tenant string, actor Actor, id, key 
 		// Another submission or an autosave won: read what it left.
 	}
 	return Application{}, stale()
+}
+
+// CheckIdempotencyKey refuses a key Submit would not accept, so that the
+// API can say so before validating the form: a client that sends a bad key
+// is told about the key, not about fields it might then fix in vain.
+func CheckIdempotencyKey(key string) error {
+	if !validKey(key) {
+		return fault.New(fault.Invalid, "La chiave di idempotenza deve avere da 1 a %d caratteri stampabili.", MaxIdempotencyKey)
+	}
+	return nil
 }
 
 func validKey(k string) bool {
