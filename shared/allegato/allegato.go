@@ -50,14 +50,11 @@ package allegato
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
-	"regexp"
 	"slices"
 	"time"
 
@@ -162,19 +159,6 @@ func NewStore(db *store.DB, bucket *blob.Bucket, apps *pratica.Store) *Store {
 	return &Store{db: db, bucket: bucket, apps: apps, now: time.Now}
 }
 
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-var validID = regexp.MustCompile(`^[a-z2-7]{26}$`)
-
-// newID returns 128 random bits in lower-case base32, safe in keys and URLs.
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails: see crypto/rand.Read
-	return idEncoding.EncodeToString(b)
-}
-
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 func recordKey(id string) store.Key { return store.Key{PK: "attachment#" + id, SK: "attachment"} }
 
 func libraryPK(citizen string) string { return "citizen#" + citizen + "#attachments" }
@@ -198,7 +182,7 @@ func (r record) item() (store.Item, error) {
 	it := store.Item{Key: recordKey(r.ID), Data: data}
 	if r.Confirmed() {
 		it.Indexes = map[store.Index]store.Key{
-			store.GSI1: {PK: libraryPK(r.Owner), SK: sortTime(r.ConfirmedAt) + "#" + r.ID},
+			store.GSI1: {PK: libraryPK(r.Owner), SK: store.TimeKey(r.ConfirmedAt) + "#" + r.ID},
 		}
 	} else {
 		it.Expires = r.CreatedAt.Add(PendingTTL)
@@ -217,7 +201,7 @@ func fromItem(it store.Item) (record, error) {
 
 // load returns attachment id when cf owns it; anyone else's does not exist.
 func (s *Store) load(ctx context.Context, cf, id string) (record, error) {
-	if !validID.MatchString(id) {
+	if !store.IsID(id) {
 		return record{}, notFound()
 	}
 	it, err := s.db.Global().Get(ctx, recordKey(id))
@@ -271,7 +255,7 @@ func (s *Store) Prepare(ctx context.Context, tenant, cf, app string, d Declared,
 	}
 	r := record{
 		Attachment: Attachment{
-			ID: newID(), Tenant: tenant, Owner: cf, Name: sanitizeName(d.FileName, k),
+			ID: store.NewID(), Tenant: tenant, Owner: cf, Name: sanitizeName(d.FileName, k),
 			MediaType: k.mediaType, Size: d.Size, Applications: []string{}, CreatedAt: s.now(),
 		},
 		For: app, MaxFiles: p.MaxFiles,

@@ -431,7 +431,7 @@ func TestKeyOwnAttachments(t *testing.T) {
 	if want := []string{"attachment#" + newer.ID, "attachment#" + older.ID}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if sk := page.Items[0].Indexes[store.GSI1].SK; sk != sortTime(newer.ConfirmedAt)+"#"+newer.ID {
+	if sk := page.Items[0].Indexes[store.GSI1].SK; sk != store.TimeKey(newer.ConfirmedAt)+"#"+newer.ID {
 		t.Fatalf("got index sort key %q, want the confirmation time and the id", sk)
 	}
 }

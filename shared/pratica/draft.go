@@ -35,13 +35,13 @@ func (s *Store) Start(ctx context.Context, tenant string, actor Actor, service s
 		return Application{}, false, fault.New(fault.Invalid, "L'identificativo del servizio %q non è valido.", service)
 	}
 	if multiple {
-		a, err := s.create(ctx, tenant, actor.Subject, service, newID())
+		a, err := s.create(ctx, tenant, actor.Subject, service, store.NewID())
 		return a, false, err
 	}
 	scope := s.db.Tenant(tenant)
 	key := slotKey(actor.Subject, service)
 	for range maxAttempts {
-		id := newID()
+		id := store.NewID()
 		data, _ := json.Marshal(slot{ID: id})
 		_, err := scope.Put(ctx, store.Item{Key: key, Data: data}, store.IfAbsent)
 		if err == nil {

@@ -18,7 +18,7 @@ func TestStartResumesTheDraft(t *testing.T) {
 	if err != nil || resumed {
 		t.Fatalf("first Start: got resumed %v, %v; want a new draft", resumed, err)
 	}
-	if !validID.MatchString(first.ID) || first.Status != Draft || first.Applicant != rossi || first.Version != 1 {
+	if !store.IsID(first.ID) || first.Status != Draft || first.Applicant != rossi || first.Version != 1 {
 		t.Errorf("got %+v, want a new draft of the citizen's with a random id", first)
 	}
 	again, resumed, err := s.Start(ctx, tenant, citizen, service, false)
@@ -64,7 +64,7 @@ func TestStartRepairsTheSlot(t *testing.T) {
 	t.Run("SlotWithoutDraft", func(t *testing.T) {
 		s, db := newStore(t)
 		// A crash between the slot and the draft leaves the slot alone.
-		id := newID()
+		id := store.NewID()
 		data, _ := json.Marshal(slot{ID: id})
 		if _, err := db.Tenant(tenant).Put(ctx, store.Item{Key: slotKey(rossi, service), Data: data}, store.IfAbsent); err != nil {
 			t.Fatal(err)

@@ -135,7 +135,7 @@ func putAt(tb testing.TB, s *Store, st Status) Application {
 	tb.Helper()
 	now := s.now()
 	a := Application{
-		ID: newID(), Tenant: tenant, Service: service, Applicant: rossi, Status: st,
+		ID: store.NewID(), Tenant: tenant, Service: service, Applicant: rossi, Status: st,
 		History: []Entry{}, Data: formData, CreatedAt: now, UpdatedAt: now, SubmittedAt: now,
 	}
 	saved, err := s.save(context.Background(), a, store.IfAbsent)

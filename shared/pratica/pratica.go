@@ -37,10 +37,7 @@ package pratica
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,21 +163,6 @@ type Store struct {
 // NewStore returns a Store over db.
 func NewStore(db *store.DB) *Store { return &Store{db: db, now: time.Now} }
 
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-var validID = regexp.MustCompile(`^[a-z2-7]{26}$`)
-
-// newID returns 128 random bits in lower-case base32: 26 characters that
-// are safe in URLs and keys.
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails: see crypto/rand.Read
-	return idEncoding.EncodeToString(b)
-}
-
-// sortTime writes t so that sort keys order by time: UTC, fixed width.
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 func appKey(id string) store.Key { return store.Key{PK: "application#" + id, SK: "application"} }
 
 func slotKey(citizen, service string) store.Key {
@@ -205,10 +187,10 @@ func (a Application) item() (store.Item, error) {
 		return store.Item{}, err
 	}
 	ix := map[store.Index]store.Key{
-		store.GSI1: {PK: groupPK(a.Applicant, a.Status.Group()), SK: sortTime(a.UpdatedAt) + "#" + a.ID},
+		store.GSI1: {PK: groupPK(a.Applicant, a.Status.Group()), SK: store.TimeKey(a.UpdatedAt) + "#" + a.ID},
 	}
 	if a.Status != Draft {
-		ix[store.GSI2] = store.Key{PK: queuePK(a.Service, a.Status), SK: sortTime(a.SubmittedAt) + "#" + a.ID}
+		ix[store.GSI2] = store.Key{PK: queuePK(a.Service, a.Status), SK: store.TimeKey(a.SubmittedAt) + "#" + a.ID}
 	}
 	return store.Item{Key: appKey(a.ID), Indexes: ix, Data: data}, nil
 }
@@ -230,7 +212,7 @@ func stale() error {
 
 // load reads application id without checking who asks.
 func (s *Store) load(ctx context.Context, tenant, id string) (Application, error) {
-	if !validID.MatchString(id) {
+	if !store.IsID(id) {
 		return Application{}, notFound()
 	}
 	it, err := s.db.Tenant(tenant).Get(ctx, appKey(id))

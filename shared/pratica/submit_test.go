@@ -75,7 +75,7 @@ func TestSubmitRefused(t *testing.T) {
 		{"DataNotObjectInvalid", citizen, d.ID, "k", `"x"`, fault.Invalid},
 		{"OtherCitizenNotFound", other, d.ID, "k", `{}`, fault.NotFound},
 		{"OperatorConflict", op, d.ID, "k", `{}`, fault.Conflict},
-		{"UnknownNotFound", citizen, newID(), "k", `{}`, fault.NotFound},
+		{"UnknownNotFound", citizen, store.NewID(), "k", `{}`, fault.NotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/store"
 )
 
 type combo struct {
@@ -249,7 +250,7 @@ func TestApplyRefused(t *testing.T) {
 		}
 	})
 	t.Run("UnknownIDNotFound", func(t *testing.T) {
-		_, err := s.Apply(ctx, tenant, op, newID(), Accept, Input{})
+		_, err := s.Apply(ctx, tenant, op, store.NewID(), Accept, Input{})
 		wantCode(t, err, "not_found")
 		_, err = s.Apply(ctx, tenant, op, "../x", Accept, Input{})
 		wantCode(t, err, "not_found")

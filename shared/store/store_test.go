@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/store"
@@ -304,5 +305,22 @@ func TestQueryAllReadsEveryPage(t *testing.T) {
 		if want := fmt.Sprintf("%05d", i); it.Key.SK != want {
 			t.Fatalf("item %d: got %s, want %s", i, it.Key.SK, want)
 		}
+	}
+}
+
+func TestNewIDAndTimeKey(t *testing.T) {
+	a, b := store.NewID(), store.NewID()
+	if !store.IsID(a) || !store.IsID(b) || a == b {
+		t.Errorf("NewID: got %q and %q, want two distinct ids", a, b)
+	}
+	for _, bad := range []string{"", "ABC", strings.Repeat("a", 25), strings.Repeat("a", 27), "../" + a[3:]} {
+		if store.IsID(bad) {
+			t.Errorf("IsID(%q) = true", bad)
+		}
+	}
+	early := time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("CET", 3600))
+	later := early.Add(time.Nanosecond)
+	if store.TimeKey(early) >= store.TimeKey(later) || store.TimeKey(early) != "2026-01-02T02:04:05.000000006Z" {
+		t.Errorf("TimeKey: got %q and %q", store.TimeKey(early), store.TimeKey(later))
 	}
 }
