@@ -199,13 +199,13 @@ func (s *Store) List(ctx context.Context, tenant string) ([]Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Key, 0, len(items))
-	for _, it := range items {
-		var rec record
-		if err := json.Unmarshal(it.Data, &rec); err != nil {
-			return nil, fmt.Errorf("apikey: %s/%s: %w", tenant, it.Key.SK, err)
-		}
-		out = append(out, rec.Key)
+	recs, err := store.Decode[record](items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Key, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Key
 	}
 	return out, nil
 }

@@ -376,13 +376,13 @@ func (a *Accounts) List(ctx context.Context, tenant string) ([]Operator, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Operator, 0, len(items))
-	for _, it := range items {
-		var acc account
-		if err := json.Unmarshal(it.Data, &acc); err != nil {
-			return nil, fmt.Errorf("operatore: %s/%s: %w", tenant, it.Key.SK, err)
-		}
-		out = append(out, acc.Operator)
+	accs, err := store.Decode[account](items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Operator, len(accs))
+	for i, acc := range accs {
+		out[i] = acc.Operator
 	}
 	return out, nil
 }

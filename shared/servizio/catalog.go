@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -144,15 +143,7 @@ func readAll[T any](ctx context.Context, scope *store.Scope, q store.Query) ([]T
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, 0, len(items))
-	for _, it := range items {
-		var v T
-		if err := json.Unmarshal(it.Data, &v); err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", it.Key.PK, it.Key.SK, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return store.Decode[T](items)
 }
 
 // Categories returns the categories in display order.

@@ -3,6 +3,8 @@ package store
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -26,3 +28,16 @@ func IsID(s string) bool { return randomID.MatchString(s) }
 // TimeKey writes t so that sort keys order by time: UTC, fixed width, to
 // the nanosecond.
 func TimeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// Decode unmarshals the JSON documents of items, in order. The store never
+// looks inside Data; every record of the portal is a JSON document by
+// convention, and this is the one place that reads a page of them.
+func Decode[T any](items []Item) ([]T, error) {
+	out := make([]T, len(items))
+	for i, it := range items {
+		if err := json.Unmarshal(it.Data, &out[i]); err != nil {
+			return nil, fmt.Errorf("store: %s/%s: %w", it.Key.PK, it.Key.SK, err)
+		}
+	}
+	return out, nil
+}

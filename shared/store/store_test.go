@@ -324,3 +324,16 @@ func TestNewIDAndTimeKey(t *testing.T) {
 		t.Errorf("TimeKey: got %q and %q", store.TimeKey(early), store.TimeKey(later))
 	}
 }
+
+func TestDecode(t *testing.T) {
+	items := []store.Item{{Key: store.Key{PK: "p", SK: "a"}, Data: []byte(`{"n":1}`)}, {Key: store.Key{PK: "p", SK: "b"}, Data: []byte(`{"n":2}`)}}
+	type doc struct{ N int }
+	got, err := store.Decode[doc](items)
+	if err != nil || len(got) != 2 || got[0].N != 1 || got[1].N != 2 {
+		t.Fatalf("got %+v (%v), want n 1 and 2", got, err)
+	}
+	items[1].Data = []byte(`{"n":`)
+	if _, err := store.Decode[doc](items); err == nil || !strings.Contains(err.Error(), "p/b") {
+		t.Errorf("got %v, want an error naming p/b", err)
+	}
+}

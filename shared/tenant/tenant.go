@@ -57,15 +57,7 @@ func (d *Directory) List(ctx context.Context) ([]Comune, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Comune, 0, len(items))
-	for _, it := range items {
-		var c Comune
-		if err := json.Unmarshal(it.Data, &c); err != nil {
-			return nil, fmt.Errorf("tenant %s: %w", it.Key.SK, err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return store.Decode[Comune](items)
 }
 
 // Get returns the Comune with id, or a NotFound error.
