@@ -136,8 +136,30 @@ var Table = []Route{
 	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/receipt", Applications, Citizen | Partner, "Download the receipt PDF"},
 	{"GET", "/api/v1/me/attachments", Applications, Citizen, "The citizen's attachments, with the applications they belong to"},
 
-	// Back office.
-	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications", Backoffice, Operator | Admin, "Operator queues"},
+	// The citizen's side of an integration request.
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/integration", Applications, Citizen, "Open the integration an operator asked for"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/integration/submission", Applications, Citizen, "Send the integration (answers and files)"},
+
+	// Back office: queues, actions, notes, metrics, audit.
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications", Backoffice, Operator | Admin, "Operator queues: da-assegnare, da-gestire, concluse, tutte; search, filters, sort"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}", Backoffice, Operator | Admin, "Read an application, with its history and internal notes"},
+	{"POST", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/transitions", Backoffice, Operator | Admin, "Perform a workflow transition (take in charge, reassign, request integration, accept, reject)"},
+	{"POST", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/response-file", Backoffice, Operator | Admin, "Prepare the upload of a response file (PDF or signed .p7m)"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/notes", Backoffice, Operator | Admin, "Internal notes, never visible to the citizen"},
+	{"POST", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/notes", Backoffice, Operator | Admin, "Add an internal note"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/metrics", Backoffice, Operator | Admin, "Applications by service and status, submissions per day, times to conclusion, backlog"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/audit", Backoffice, Admin, "The audit log, by application or by operator"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "List webhook subscriptions"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "Subscribe a URL to status changes and new messages"},
+	{"DELETE", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}", Backoffice, Admin, "Remove a webhook subscription"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}/deliveries", Backoffice, Admin, "A webhook's delivery log"},
+
+	// Partner API (API key, or a short-lived token obtained with it).
+	{"POST", "/api/v1/tenants/{tenant}/partner/token", Backoffice, Partner, "Exchange the API key for a short-lived token"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/applications", Backoffice, Partner, "List applications with filters"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/applications/{application}", Backoffice, Partner, "Read an application with its history"},
+	{"POST", "/api/v1/tenants/{tenant}/partner/applications/{application}/transitions", Backoffice, Partner, "Perform a transition as an operator would"},
+	{"PUT", "/api/v1/tenants/{tenant}/partner/applications/{application}/protocol", Backoffice, Partner, "Attach protocol data"},
 
 	// Messages between citizens and operators.
 	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/messages", Messaging, Citizen | Operator, "Messages of an application"},
