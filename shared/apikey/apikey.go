@@ -257,7 +257,7 @@ func (s *Store) Resolve(ctx context.Context, tenant, presented string) (auth.Pri
 	if subtle.ConstantTimeCompare([]byte(hash(secret)), []byte(rec.Hash)) != 1 || rec.Revoked() || rec.Tenant != tenant {
 		return auth.Principal{}, errInvalidKey
 	}
-	return auth.Principal{Role: routes.Partner, Subject: rec.ID, Tenant: rec.Tenant, Name: rec.Name}, nil
+	return auth.Principal{Role: routes.Partner, Subject: rec.ID, Tenant: rec.Tenant, Name: rec.Name, Scopes: rec.Scopes}, nil
 }
 
 // parse splits the presented form into id and secret.

@@ -81,8 +81,9 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}
-	if p.Role != routes.Partner || p.Subject != k.ID || p.Tenant != "esempio" || p.Name != "Protocollo" {
-		t.Errorf("got %+v, want the partner of key %s", p, k.ID)
+	if p.Role != routes.Partner || p.Subject != k.ID || p.Tenant != "esempio" || p.Name != "Protocollo" ||
+		len(p.Scopes) != 1 || p.Scopes[0] != ScopeProtocolWrite {
+		t.Errorf("got %+v, want the partner of key %s with its scope", p, k.ID)
 	}
 
 	id, secret, _ := strings.Cut(strings.TrimPrefix(token, "stz_"), "_")

@@ -71,6 +71,8 @@ type Principal struct {
 	// Services lists the services an operator is enabled for; admins and
 	// partners are not limited by it.
 	Services []string
+	// Scopes lists what a partner's key grants (see package apikey).
+	Scopes []string
 }
 
 // Anonymous reports whether p is nobody.

@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
+	"path"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/invopop/jsonschema"
 
@@ -31,7 +34,7 @@ type object = map[string]any
 
 func (s *Server) buildDocument() object {
 	schemas := object{"Problem": problemSchema()}
-	reflector := &jsonschema.Reflector{AllowAdditionalProperties: false, DoNotReference: false}
+	reflector := &jsonschema.Reflector{AllowAdditionalProperties: false, DoNotReference: false, Mapper: textSchema, Namer: schemaName}
 	schemaOf := func(v any) object {
 		t := reflect.TypeOf(v)
 		if t.Kind() == reflect.Map {
@@ -109,6 +112,29 @@ func (s *Server) buildDocument() object {
 		"paths":      paths,
 		"components": object{"schemas": schemas},
 	}
+}
+
+// textSchema describes as a string a type that encoding/json writes as
+// one, through its MarshalText (pratica.Role, for one); the reflector
+// would describe its underlying kind instead. Times keep the reflector's
+// own description, with its date-time format.
+func textSchema(t reflect.Type) *jsonschema.Schema {
+	text := reflect.TypeFor[encoding.TextMarshaler]()
+	if t == reflect.TypeFor[time.Time]() || t.Implements(reflect.TypeFor[json.Marshaler]()) || !t.Implements(text) {
+		return nil
+	}
+	return &jsonschema.Schema{Type: "string"}
+}
+
+// schemaName names a type's schema after its package too, so that types of
+// the same name in different packages (servizio.Service, metriche.Service)
+// never share a schema. This package's own types keep their plain names.
+func schemaName(t reflect.Type) string {
+	pkg := path.Base(t.PkgPath())
+	if pkg == "httpapi" || pkg == "." || pkg == "" {
+		return t.Name()
+	}
+	return strings.ToUpper(pkg[:1]) + pkg[1:] + t.Name()
 }
 
 // operationID derives a stable id from the route, e.g.

@@ -26,6 +26,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/signin"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
+	"github.com/stanzaportal/stanza/shared/webhook"
 )
 
 // Param documents a query parameter of an endpoint.
@@ -71,6 +72,12 @@ type Deps struct {
 	Attachments *allegato.Store
 	// SignIn runs SPID and CIE sign-in; nil leaves the SAML routes unimplemented.
 	SignIn *signin.Service
+	// Webhooks keeps the Comuni's webhook subscriptions and delivery logs;
+	// nil leaves their routes unimplemented.
+	Webhooks *webhook.Store
+	// PartnerTokenKey signs the partner API's short-lived tokens (HS256, at
+	// least 32 bytes); empty leaves the partner API unimplemented.
+	PartnerTokenKey []byte
 }
 
 // Server holds the endpoints of every implemented route.
@@ -101,6 +108,11 @@ func NewServer(deps Deps) *Server {
 	maps.Copy(s.endpoints, s.samlEndpoints())
 	maps.Copy(s.endpoints, s.applicationEndpoints())
 	maps.Copy(s.endpoints, s.attachmentEndpoints())
+	maps.Copy(s.endpoints, s.partnerEndpoints())
+	maps.Copy(s.endpoints, s.responseEndpoints())
+	maps.Copy(s.endpoints, s.backofficeEndpoints())
+	maps.Copy(s.endpoints, s.auditEndpoints())
+	maps.Copy(s.endpoints, s.metricsEndpoints())
 	return s
 }
 
@@ -125,7 +137,7 @@ func (s *Server) Handler(fns ...routes.Function) http.Handler {
 			})))
 			continue
 		}
-		mux.Handle(rt.Pattern(), s.guard(rt, e.wrap()))
+		mux.Handle(rt.Pattern(), s.guard(rt, s.audited(rt, e.wrap())))
 	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {

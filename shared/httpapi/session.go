@@ -180,7 +180,7 @@ func (s *Server) authenticate(r *http.Request, rt routes.Route) (p auth.Principa
 		if s.deps.Keys == nil || !store.ValidTenant(tenant) {
 			return auth.Principal{}, nil, true, nil
 		}
-		p, err := s.deps.Keys.Resolve(r.Context(), tenant, key)
+		p, err := s.resolveKey(r.Context(), tenant, key)
 		if fault.Is(err, fault.Unauthorized) && public {
 			return auth.Principal{}, nil, true, nil
 		}

@@ -347,4 +347,48 @@ var english = map[string]string{
 	"Il file non risulta caricato: caricalo e riprova.":                                       "The file has not been uploaded: upload it and try again.",
 	"Il contenuto del file non è di tipo %s, come dichiarato: il file è stato scartato.":      "The file's content is not of type %s, as declared: the file has been discarded.",
 	"Questo allegato è stato caricato per un altro Comune: per usarlo qui caricalo di nuovo.": "This attachment was uploaded for another Comune: to use it here, upload it again.",
+
+	// The Comune's response to an application.
+	"La risposta del Comune è disponibile solo quando la pratica è accettata o rifiutata.": "The Comune's response is available only once the application is accepted or rejected.",
+	"La risposta del Comune è in preparazione: riprova tra qualche istante.":               "The Comune's response is being prepared: try again in a moment.",
+
+	// Operators' queues, actions and notes; the citizen's integration.
+	"La ricerca vale per tutte le pratiche: non si combina con il parametro %q.": "A search covers every application: it does not combine with the parameter %q.",
+	"Lo stato %q non esiste.":                                                                                 "The status %q does not exist.",
+	"Il parametro %q deve essere una data nella forma AAAA-MM-GG.":                                            "The parameter %q must be a date in the form YYYY-MM-DD.",
+	"La data iniziale viene dopo quella finale.":                                                              "The start date comes after the end date.",
+	"L'ordine %q non esiste: usa oldest o newest.":                                                            "The order %q does not exist: use oldest or newest.",
+	"L'operazione %q non esiste nel back office.":                                                             "The operation %q does not exist in the back office.",
+	"La versione non può essere negativa.":                                                                    "The version cannot be negative.",
+	"Solo un amministratore può riassegnare una pratica.":                                                     "Only an admin can reassign an application.",
+	"Questa operazione non prevede un'assegnazione: usa reassign.":                                            "This operation takes no assignment: use reassign.",
+	"L'operatore %q è disabilitato.":                                                                          "The operator %q is disabled.",
+	"L'operatore %q non è abilitato a questo servizio.":                                                       "The operator %q is not enabled for this service.",
+	"L'operatore %q non lavora per l'ufficio %q.":                                                             "The operator %q does not work for the office %q.",
+	"L'invio richiede l'intestazione Idempotency-Key, così che ripeterlo non invii l'integrazione due volte.": "Sending requires the Idempotency-Key header, so that repeating it does not send the integration twice.",
+	"La nota è vuota.":                                 "The note is empty.",
+	"La coda %q non esiste.":                           "The queue %q does not exist.",
+	"Non sei abilitato al servizio %q.":                "You are not enabled for the service %q.",
+	"Per filtrare per stato indica anche il servizio.": "To filter by status, give the service too.",
+	"Indica un identificativo di pratica, un codice fiscale o un numero di protocollo.": "Give an application id, a fiscal code or a protocol number.",
+	// Partner API and webhooks.
+	"Il token non è valido o è scaduto: richiedine uno nuovo con la chiave API.":              "The token is not valid or has expired: get a new one with the API key.",
+	"La chiave API non ha l'ambito di accesso %q.":                                            "The API key does not have the scope %q.",
+	"Troppe richieste con questa chiave API: riprova tra %d secondi.":                         "Too many requests with this API key: try again in %d seconds.",
+	"Un token si ottiene solo con la chiave API.":                                             "A token can only be obtained with the API key.",
+	"Indica il servizio (parametro service).":                                                 "Give the service (parameter service).",
+	"Indica lo stato con il suo codice numerico (parametro status).":                          "Give the status by its numeric code (parameter status).",
+	"La transizione %q non esiste: usa assign, accept, reject, request-integration o resume.": "The transition %q does not exist: use assign, accept, reject, request-integration or resume.",
+	"La versione della pratica non è valida.":                                                 "The application's version is not valid.",
+	"Il numero di protocollo è obbligatorio e può avere al massimo %d caratteri.":             "The protocol number is required and can have at most %d characters.",
+	"Indica almeno un evento a cui iscrivere il webhook.":                                     "Give at least one event to subscribe the webhook to.",
+	"L'evento %q non esiste.":                                                                 "The event %q does not exist.",
+	"Il Comune ha già %d webhook: rimuovine uno prima di aggiungerne un altro.":               "The Comune already has %d webhooks: remove one before adding another.",
+	"L'indirizzo del webhook deve essere un URL https completo, senza credenziali.":           "The webhook's address must be a complete https URL, without credentials.",
+	"L'indirizzo del webhook non può puntare a una rete interna.":                             "The webhook's address cannot point to an internal network.",
+	"Il webhook richiesto non esiste.":                                                        "The requested webhook does not exist.",
+
+	// Audit log.
+	"Indica una pratica (parametro application) oppure un operatore (parametro operator).": "Give an application (parameter application) or an operator (parameter operator).",
+	"L'identificativo della pratica non è valido.":                                         "The application id is not valid.",
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,6 +17,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/portal"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/store/dynamostore"
+	"github.com/stanzaportal/stanza/shared/webhook"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
 
@@ -68,9 +70,35 @@ func Run(fn routes.Function) {
 }
 
 // RunWorker runs the change-feed worker; like lambda.Start, it never returns.
+// After each batch it sends the webhook deliveries that are due (see
+// Deliver).
 func RunWorker() {
 	p := mustOpen()
-	lambda.Start(Stream(p.Worker))
+	lambda.Start(Deliver(p.Webhooks, Stream(p.Worker)))
+}
+
+// deliveryBudget bounds the time an invocation spends on webhook
+// deliveries, within the worker function's timeout.
+const deliveryBudget = 30 * time.Second
+
+// Deliver runs stream, then one round of the webhook deliveries that are
+// due. The deliveries the batch enqueued thus go out at once; a retry goes
+// out at the first invocation after it is due, which on a quiet feed needs
+// the function to be invoked on a schedule too. A failed round is logged
+// and does not fail the batch, whose changes were handled.
+func Deliver(hooks *webhook.Store, stream func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		resp, err := stream(ctx, ev)
+		if err != nil {
+			return resp, err
+		}
+		dctx, cancel := context.WithTimeout(ctx, deliveryBudget)
+		defer cancel()
+		if _, derr := hooks.RunDue(dctx); derr != nil {
+			slog.ErrorContext(ctx, "webhook deliveries", slog.String("error", derr.Error()))
+		}
+		return resp, nil
+	}
 }
 
 func mustOpen() *portal.Portal {

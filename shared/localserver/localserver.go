@@ -1,5 +1,6 @@
 // Package localserver runs the whole portal in one process: every function's
-// routes on one HTTP server, the change-feed worker in a goroutine, the
+// routes on one HTTP server, the change-feed worker and the webhook
+// deliveries in goroutines, the
 // embedded store and files under a data directory, and the web apps. It is
 // what `make run` starts, and what end-to-end tests start on a free port.
 package localserver
@@ -82,7 +83,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 	}
 	workCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopWork = stop
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -92,6 +93,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 	go func() {
 		defer s.wg.Done()
 		_ = p.Worker.Run(workCtx, p.DB.Feed(), workerConsumer, 200*time.Millisecond)
+	}()
+	// Webhook deliveries go out from their own loop, so that a slow
+	// receiver holds back neither a request nor the change feed.
+	go func() {
+		defer s.wg.Done()
+		p.Webhooks.Run(workCtx, time.Second)
 	}()
 	log.Info("stanza is running", slog.String("url", "http://"+s.Addr()), slog.String("data_dir", cfg.DataDir))
 	return s, nil

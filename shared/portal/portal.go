@@ -32,9 +32,11 @@ import (
 	"github.com/stanzaportal/stanza/shared/mail"
 	"github.com/stanzaportal/stanza/shared/mail/localmail"
 	"github.com/stanzaportal/stanza/shared/mail/sesmail"
+	"github.com/stanzaportal/stanza/shared/metriche"
 	"github.com/stanzaportal/stanza/shared/operatore"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/protocollo/localprotocollo"
+	"github.com/stanzaportal/stanza/shared/risposta"
 	"github.com/stanzaportal/stanza/shared/seguito"
 	"github.com/stanzaportal/stanza/shared/servizio"
 	"github.com/stanzaportal/stanza/shared/session"
@@ -45,6 +47,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/store/dynamostore"
 	"github.com/stanzaportal/stanza/shared/tenant"
 	"github.com/stanzaportal/stanza/shared/testidp"
+	"github.com/stanzaportal/stanza/shared/webhook"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
 
@@ -74,6 +77,10 @@ type Portal struct {
 	// Applications keeps the citizens' applications.
 	Applications *pratica.Store
 	Attachments  *allegato.Store
+	// Webhooks keeps the Comuni's webhook subscriptions and sends their
+	// deliveries: the local server runs its loop, the cloud's worker
+	// function runs it at each invocation.
+	Webhooks *webhook.Store
 	// SignIn runs SPID and CIE sign-in; TestIdPs are the local server's test
 	// identity providers by mount path (nil in production).
 	SignIn   *signin.Service
@@ -119,16 +126,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 	}
 	p.Applications = pratica.NewStore(p.DB)
 	p.Attachments = allegato.NewStore(p.DB, p.Uploads, p.Applications)
-	p.API = httpapi.NewServer(httpapi.Deps{Applications: p.Applications, Attachments: p.Attachments, Archive: p.Archive, Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
+	p.Webhooks = webhook.New(p.DB, webhook.Options{AllowLoopback: cfg.Mode != config.Production, Log: log})
+	p.API = httpapi.NewServer(httpapi.Deps{Webhooks: p.Webhooks, PartnerTokenKey: derive(p.secret, "partner/token"), Applications: p.Applications, Attachments: p.Attachments, Archive: p.Archive, Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
 		Operators: p.Operators, APIKeys: p.APIKeys, Keys: p.APIKeys, Sessions: p.Sessions,
 		Accounts: p.Accounts, Terms: p.Terms, SignIn: p.SignIn, Logout: p.SignIn.Logout})
-	followUps := seguito.Handlers(seguito.Deps{
+	follow := seguito.Deps{
 		DB: p.DB, Apps: p.Applications, Comuni: tenant.NewDirectory(p.DB),
 		Services: services{servizio.NewCatalogs(p.DB)}, Accounts: p.Accounts, Attachments: attachments{p.Attachments},
 		Archive: p.Archive, Registry: localprotocollo.New(p.DB, time.Now), Mailer: p.Mail,
 		BaseURL: cfg.BaseURL, Log: log,
-	})
-	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB))...)
+	}
+	followUps := append(seguito.Handlers(follow), risposta.NewHandler(follow))
+	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB), p.Webhooks.Handler(), pratica.NewQueueIndex(p.DB), metriche.NewHandler(p.DB))...)
 	return p, nil
 }
 

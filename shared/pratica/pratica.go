@@ -33,6 +33,10 @@
 //     created if absent, holds the id of the citizen's one draft;
 //   - the tab counts: PK "citizen#<fiscal code>", SK "count#<group>",
 //     counters kept by the Counter handler.
+//   - the operators' queues and search: index items of their own, kept by
+//     the QueueIndex handler (see queue.go);
+//   - the staff's internal notes: PK "application#<id>", SK
+//     "note#<time>#<note id>", beside the application, never in it.
 package pratica
 
 import (
@@ -66,13 +70,15 @@ type Protocol struct {
 }
 
 // Entry is one step of an application's history. It names the actor's
-// role, never the operator: citizens see the history as it is.
+// role, and for an operator their username, which staff read and
+// ForCitizen removes: citizens never learn who handles their application.
 type Entry struct {
 	From     Status    `json:"from"`
 	To       Status    `json:"to"`
 	Event    Event     `json:"event"`
 	At       time.Time `json:"at"`
 	Role     Role      `json:"role"`
+	By       string    `json:"by,omitempty"`
 	Note     string    `json:"note,omitempty"`
 	Protocol *Protocol `json:"protocol,omitempty"`
 }
@@ -105,13 +111,20 @@ type Application struct {
 	Office   string `json:"office,omitempty"`
 	// IdempotencyKey is the key of the submission that made it Submitted.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// IntegrationKey is the key of the last integration the citizen sent.
+	IntegrationKey string `json:"integrationKey,omitempty"`
 }
 
 // ForCitizen returns the application as its applicant sees it: without the
-// name of the operator in charge or the submission's key.
+// names of the operators who handle it or the submissions' keys.
 func (a Application) ForCitizen() Application {
 	a.Assignee = ""
 	a.IdempotencyKey = ""
+	a.IntegrationKey = ""
+	a.History = slices.Clone(a.History)
+	for i := range a.History {
+		a.History[i].By = ""
+	}
 	return a
 }
 
@@ -347,6 +360,9 @@ func advance(a Application, actor Actor, ev Event, in Input, data json.RawMessag
 		return Application{}, fault.New(fault.Invalid, "Indica l'operatore a cui assegnare la pratica.")
 	}
 	entry := Entry{From: a.Status, To: t.To, Event: ev, At: now, Role: actor.Role, Note: note, Protocol: in.Protocol}
+	if actor.Role == Operator {
+		entry.By = actor.Subject
+	}
 	a.History = append(slices.Clip(a.History), entry)
 	a.Status = t.To
 	a.UpdatedAt = now

@@ -83,27 +83,14 @@ type renderer struct {
 }
 
 func render(s Submission, digest string) ([]byte, error) {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	pdf.AddUTF8FontFromBytes("gomono", "", gomono.TTF)
-	pdf.SetCreationDate(s.SubmittedAt.UTC())
-	pdf.SetModificationDate(s.SubmittedAt.UTC())
-	pdf.SetCatalogSort(true)
-	pdf.SetTitle(printable("Modulo compilato - "+s.Service), true)
-	pdf.SetAuthor(printable(s.Comune), true)
-	pdf.SetCreator("Stanza", false)
-	pdf.SetLang("it-IT")
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(false, footerSpace)
-	pdf.AliasNbPages("{nb}")
-	w, h := pdf.GetPageSize()
-	r := &renderer{pdf: pdf, width: w - 2*margin, bottom: h - footerSpace - 4}
-	pdf.SetFooterFunc(func() { r.footer(s.ApplicationID, digest, h) })
-	pdf.AddPage()
-
-	r.header(s)
-	r.summary(s)
+	r := newRenderer(meta{
+		Title:  "Modulo compilato - " + s.Service,
+		Author: s.Comune,
+		At:     s.SubmittedAt,
+		Footer: "Pratica " + s.ApplicationID + " · impronta " + digest[:16] + "…",
+	})
+	r.header(s.Comune, "Modulo compilato · ricevuta di presentazione della domanda", s.Service)
+	r.summary(receiptSummary(s))
 	r.section("Richiedente")
 	r.row(0, "Nome e cognome", s.Applicant.Name)
 	r.row(0, "Codice fiscale", s.Applicant.FiscalCode)
@@ -125,8 +112,48 @@ func render(s Submission, digest string) ([]byte, error) {
 	r.space(1)
 	r.mono(digest, 9.5, dark)
 
+	return r.output()
+}
+
+// meta is what a document states about itself: its title and author in the
+// PDF's properties, the time its dates come from (never the clock, so that
+// the same content gives the same bytes) and the left side of its footer.
+type meta struct {
+	Title, Author string
+	At            time.Time
+	Footer        string
+}
+
+// newRenderer starts an A4 document in the portal's style, on its first page.
+func newRenderer(m meta) *renderer {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	// fpdf writes into the font bytes it is given while it cuts the
+	// subset (an append on a slice of them, in its hmtx code), so each
+	// document gets copies: shared, the fonts drift from one document to
+	// the next and the same content stops giving the same bytes.
+	pdf.AddUTF8FontFromBytes("go", "", bytes.Clone(goregular.TTF))
+	pdf.AddUTF8FontFromBytes("go", "B", bytes.Clone(gobold.TTF))
+	pdf.AddUTF8FontFromBytes("gomono", "", bytes.Clone(gomono.TTF))
+	pdf.SetCreationDate(m.At.UTC())
+	pdf.SetModificationDate(m.At.UTC())
+	pdf.SetCatalogSort(true)
+	pdf.SetTitle(printable(m.Title), true)
+	pdf.SetAuthor(printable(m.Author), true)
+	pdf.SetCreator("Stanza", false)
+	pdf.SetLang("it-IT")
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(false, footerSpace)
+	pdf.AliasNbPages("{nb}")
+	w, h := pdf.GetPageSize()
+	r := &renderer{pdf: pdf, width: w - 2*margin, bottom: h - footerSpace - 4}
+	pdf.SetFooterFunc(func() { r.footer(m.Footer, h) })
+	pdf.AddPage()
+	return r
+}
+
+func (r *renderer) output() ([]byte, error) {
 	var out bytes.Buffer
-	if err := pdf.Output(&out); err != nil {
+	if err := r.pdf.Output(&out); err != nil {
 		return nil, fmt.Errorf("ricevuta: %w", err)
 	}
 	return out.Bytes(), nil
@@ -144,29 +171,29 @@ func (r *renderer) ensure(h float64) {
 
 func (r *renderer) space(h float64) { r.pdf.SetY(r.pdf.GetY() + h) }
 
-func (r *renderer) header(s Submission) {
+// header prints the Comune, what the document is, and its title.
+func (r *renderer) header(comune, kind, title string) {
 	pdf := r.pdf
 	pdf.SetFillColor(blue[0], blue[1], blue[2])
 	pdf.Rect(margin, margin, 1.6, 17, "F")
 	pdf.SetXY(margin+5, margin)
 	r.font("go", "B", 17)
 	r.color(blue)
-	pdf.CellFormat(r.width-5, 8, printable(s.Comune), "", 2, "L", false, 0, "")
+	pdf.CellFormat(r.width-5, 8, printable(comune), "", 2, "L", false, 0, "")
 	r.font("go", "", 10)
 	r.color(grey)
-	pdf.CellFormat(r.width-5, 5, "Modulo compilato · ricevuta di presentazione della domanda", "", 2, "L", false, 0, "")
+	pdf.CellFormat(r.width-5, 5, printable(kind), "", 2, "L", false, 0, "")
 	pdf.SetY(margin + 24)
 	r.font("go", "B", 14)
 	r.color(dark)
-	for _, line := range r.wrap(s.Service, r.width) {
+	for _, line := range r.wrap(title, r.width) {
 		pdf.CellFormat(r.width, 6.5, line, "", 2, "L", false, 0, "")
 	}
 	r.space(3)
 }
 
-// summary is the shaded box with the application's identity.
-func (r *renderer) summary(s Submission) {
-	pdf := r.pdf
+// receiptSummary is the identity of the application a receipt states.
+func receiptSummary(s Submission) [][2]string {
 	rows := [][2]string{
 		{"Numero della pratica", s.ApplicationID},
 		{"Presentata il", longTime(s.SubmittedAt)},
@@ -178,6 +205,12 @@ func (r *renderer) summary(s Submission) {
 		}
 		rows = append(rows, [2]string{"Protocollo", p})
 	}
+	return rows
+}
+
+// summary is the shaded box of label and value pairs under the header.
+func (r *renderer) summary(rows [][2]string) {
+	pdf := r.pdf
 	top := pdf.GetY()
 	h := float64(len(rows))*lineHeight + 6
 	pdf.SetFillColor(panel[0], panel[1], panel[2])
@@ -314,7 +347,7 @@ func (r *renderer) mono(text string, size float64, c [3]int) {
 	r.pdf.CellFormat(r.width, lineHeight, text, "", 1, "L", false, 0, "")
 }
 
-func (r *renderer) footer(id, digest string, pageHeight float64) {
+func (r *renderer) footer(left string, pageHeight float64) {
 	pdf := r.pdf
 	y := pageHeight - footerSpace + 4
 	pdf.SetDrawColor(rule[0], rule[1], rule[2])
@@ -323,8 +356,7 @@ func (r *renderer) footer(id, digest string, pageHeight float64) {
 	pdf.SetXY(margin, y+1.5)
 	r.font("go", "", 8)
 	r.color(grey)
-	left := printable("Pratica " + id + " · impronta " + digest[:16] + "…")
-	pdf.CellFormat(r.width-30, 4, left, "", 0, "L", false, 0, "")
+	pdf.CellFormat(r.width-30, 4, printable(left), "", 0, "L", false, 0, "")
 	pdf.CellFormat(30, 4, fmt.Sprintf("Pagina %d di {nb}", pdf.PageNo()), "", 0, "R", false, 0, "")
 }
 

@@ -134,6 +134,7 @@ var Table = []Route{
 	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/attachments", Applications, Citizen, "Prepare the upload of an attachment (signed URL)"},
 	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/attachments/{attachment}/confirmation", Applications, Citizen, "Confirm an uploaded attachment, or reuse one of the citizen's"},
 	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/receipt", Applications, Citizen | Partner, "Download the receipt PDF"},
+	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/response", Applications, Citizen | Partner, "Download the Comune's response PDF of an accepted or rejected application"},
 	{"GET", "/api/v1/me/attachments", Applications, Citizen, "The citizen's attachments, with the applications they belong to"},
 
 	// The citizen's side of an integration request.
@@ -150,7 +151,7 @@ var Table = []Route{
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/metrics", Backoffice, Operator | Admin, "Applications by service and status, submissions per day, times to conclusion, backlog"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/audit", Backoffice, Admin, "The audit log, by application or by operator"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "List webhook subscriptions"},
-	{"POST", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "Subscribe a URL to status changes and new messages"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "Subscribe a URL to application status changes; each POST is signed: Stanza-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> with the secret shown once"},
 	{"DELETE", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}", Backoffice, Admin, "Remove a webhook subscription"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}/deliveries", Backoffice, Admin, "A webhook's delivery log"},
 

@@ -60,14 +60,32 @@
 //	admin        operators of a Comune         t      PK "operators", SK "<username>" (read whole)
 //	partner      resolve an API key            t      PK "api-keys", SK "<key id>"
 //	admin        API keys of a Comune          t      PK "api-keys", SK "<key id>" (read whole)
+//	admin        webhooks of a Comune          t      PK "webhooks", SK "<id>" (read whole; put if absent)
+//	worker       enqueue a webhook delivery    t      PK "webhook#<id>#application#<application>", SK "<version, 12 digits>" (put if absent)
+//	worker       earliest pending delivery     t      PK "webhook#<id>#application#<application>", SK up to "<version>" (a page, in order)
+//	worker       webhook deliveries now due    t      GSI1 PK "webhooks-due", SK "<due UTC time>#<id>#<application>#<version>" (up to now, a page)
+//	admin        a webhook's delivery log      t      GSI2 PK "webhook#<id>#deliveries", SK "<event UTC time>#<application>#<version>" (reverse, a page)
 //	citizen      one application (any role)    t      PK "application#<id>", SK "application"
 //	citizen      own draft for a service       t      PK "citizen#<fiscal code>", SK "draft#<service>" (put if absent; holds the draft's id)
 //	citizen      applications of a status tab  t      GSI1 PK "citizen#<fiscal code>#group#<group>", SK "<updated UTC time>#<id>" (reverse, a page)
 //	citizen      counts of the status tabs     t      PK "citizen#<fiscal code>", SK prefix "count#" (counters, kept by the worker)
 //	operator     queue by service and status   t      GSI2 PK "service#<slug>#status#<code>", SK "<submitted UTC time>#<id>" (a page)
+//	operator     a queue of the whole Comune   t      PK "queue#<queue>", SK "<submitted UTC time>#<id>" (a page; index items kept by the worker)
+//	operator     a queue of one service        t      PK "queue#<queue>#service#<slug>", SK "<submitted UTC time>#<id>" (a page; kept by the worker)
+//	operator     applications in my charge     t      PK "queue#da-gestire#operator#<username>", SK "<submitted UTC time>#<id>" (a page; kept by the worker)
+//	operator     counts of the queues          t      PK "queue-counts", SK "<queue partition>" (read whole; counters kept by the worker)
+//	operator     search by applicant           t      PK "search#applicant#<fiscal code>", SK "<submitted UTC time>#<id>" (reverse, a page; kept by the worker)
+//	operator     search by protocol number     t      PK "search#protocol#<number>", SK "<submitted UTC time>#<id>" (a page; kept by the worker)
+//	operator     internal notes of one         t      PK "application#<id>", SK prefix "note#" (a page; each "note#<UTC time>#<id>", put if absent)
 //	worker       draw a protocol number        t      PK "protocol#<year>", SK "counter" (counter)
 //	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
 //	citizen      receipt of an application     t      PK "application#<id>", SK "receipt" (put if absent by the worker, then version-checked)
+//	citizen      response to an application    t      PK "application#<id>", SK "response" (put if absent by the worker, then version-checked)
+//	staff        record an action              t      PK "audit#<id>", SK "entry" (put if absent, never updated)
+//	admin        audit log of an operator      t      GSI1 PK "audit#actor#<operator|partner>#<subject>", SK "<UTC time>#<id>" (reverse, a page)
+//	admin        audit log of an application   t      GSI2 PK "audit#application#<id>", SK "<UTC time>#<id>" (reverse, a page)
+//	operator     metrics of a service          t      PK "metrics#<service>", SK "status#<code>", "day#<date>", "week#<ISO week>", "duration#<bucket>" (counters kept by the worker; one batch get)
+//	operator     oldest open application       t      PK "metrics#open#<service>", SK "<submitted UTC time>#<id>" (limit 1; kept by the worker)
 package store
 
 import (

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/stanzaportal/stanza/shared/auth"
+	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/pratica"
+	"github.com/stanzaportal/stanza/shared/risposta"
+)
+
+// responseEndpoints serve the Comune's response to a concluded
+// application, issued by risposta's handler on the change feed.
+func (s *Server) responseEndpoints() map[string]Endpoint {
+	apps := s.deps.Applications
+	if apps == nil || s.deps.Archive == nil {
+		return nil
+	}
+	return map[string]Endpoint{
+		"GET /api/v1/tenants/{tenant}/applications/{application}/response": {
+			Produces: "application/pdf",
+			Handler: handle(func(w http.ResponseWriter, r *http.Request) error {
+				p := auth.FromContext(r.Context())
+				a, err := apps.Get(r.Context(), r.PathValue("tenant"), pratica.ActorOf(p), r.PathValue("application"))
+				if err != nil {
+					return err
+				}
+				if a.Status != pratica.Accepted && a.Status != pratica.Rejected {
+					// Nothing is coming before the decision: a NotFound would
+					// have the page wait for it.
+					return fault.New(fault.Conflict, "La risposta del Comune è disponibile solo quando la pratica è accettata o rifiutata.")
+				}
+				rec, err := risposta.Of(r.Context(), s.deps.DB, a.Tenant, a.ID)
+				if fault.Is(err, fault.NotFound) || (err == nil && rec.Key == "") {
+					return fault.New(fault.NotFound, "La risposta del Comune è in preparazione: riprova tra qualche istante.")
+				}
+				if err != nil {
+					return err
+				}
+				down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "risposta-"+a.ID+".pdf", receiptLinkTTL)
+				if err != nil {
+					return err
+				}
+				// The bytes come straight from file storage, as every download.
+				http.Redirect(w, r, down.URL, http.StatusFound)
+				return nil
+			}),
+		},
+	}
+}
