@@ -155,11 +155,24 @@ var Table = []Route{
 	{"DELETE", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}", Backoffice, Admin, "Remove a webhook subscription"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}/deliveries", Backoffice, Admin, "A webhook's delivery log"},
 
+	// Administration of the catalogue and the offices.
+	{"GET", "/api/v1/tenants/{tenant}/admin/services", Backoffice, Admin, "List every service, drafts included"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/services", Backoffice, Admin, "Create a service (as a draft)"},
+	{"PUT", "/api/v1/tenants/{tenant}/admin/services/{service}", Backoffice, Admin, "Edit a service sheet; publish or unpublish it"},
+	{"PUT", "/api/v1/tenants/{tenant}/admin/services/{service}/form", Backoffice, Admin, "Upload the service's Form.io definition and settings (validated)"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/services/{service}/protocol", Backoffice, Operator | Admin, "The service's protocol configuration (read-only)"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/offices", Backoffice, Admin, "List the Comune's offices"},
+	{"PUT", "/api/v1/tenants/{tenant}/admin/offices/{office}", Backoffice, Admin, "Create or rename an office"},
+
 	// Partner API (API key, or a short-lived token obtained with it).
 	{"POST", "/api/v1/tenants/{tenant}/partner/token", Backoffice, Partner, "Exchange the API key for a short-lived token"},
 	{"GET", "/api/v1/tenants/{tenant}/partner/applications", Backoffice, Partner, "List applications with filters"},
 	{"GET", "/api/v1/tenants/{tenant}/partner/applications/{application}", Backoffice, Partner, "Read an application with its history"},
 	{"POST", "/api/v1/tenants/{tenant}/partner/applications/{application}/transitions", Backoffice, Partner, "Perform a transition as an operator would"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/services", Backoffice, Partner, "List the Comune's services"},
+	{"PUT", "/api/v1/tenants/{tenant}/partner/services/{service}", Backoffice, Partner, "Update a service sheet"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/applications/{application}/receipt", Backoffice, Partner, "Download an application's receipt"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/applications/{application}/attachments/{attachment}", Backoffice, Partner, "Download an application's attachment"},
 	{"PUT", "/api/v1/tenants/{tenant}/partner/applications/{application}/protocol", Backoffice, Partner, "Attach protocol data"},
 
 	// Messages between citizens and operators.
