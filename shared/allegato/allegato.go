@@ -95,6 +95,16 @@ func MediaTypes() []string {
 	return out
 }
 
+// Admit checks d against p and returns it with its sanitised name and the
+// media type as this package spells it.
+func (p Policy) Admit(d Declared) (Declared, error) {
+	k, err := p.admit(d.MediaType, d.Size)
+	if err != nil {
+		return Declared{}, err
+	}
+	return Declared{FileName: sanitizeName(d.FileName, k), MediaType: k.mediaType, Size: d.Size}, nil
+}
+
 // admit returns the kind of a file of mediaType and size when p admits it.
 func (p Policy) admit(mediaType string, size int64) (kind, error) {
 	switch {
@@ -299,7 +309,7 @@ func (s *Store) Confirm(ctx context.Context, tenant, cf, app, id string) (Attach
 // check verifies the object of pending record r and saves r confirmed.
 func (s *Store) check(ctx context.Context, r record) (record, error) {
 	key := blobKey(r.Tenant, r.ID)
-	sum, err := s.verify(ctx, key, r.Attachment)
+	sum, err := Verify(ctx, s.bucket, key, Declared{MediaType: r.MediaType, Size: r.Size})
 	if fault.Is(err, fault.Invalid) {
 		if err := s.bucket.Delete(ctx, key); err != nil {
 			return record{}, err
@@ -323,11 +333,12 @@ func (s *Store) check(ctx context.Context, r record) (record, error) {
 	return saved, err
 }
 
-// verify returns the SHA-256 of the object at key when its size and first
-// bytes are those of a. An object that is missing is a Conflict (not
-// uploaded yet); one that differs, an Invalid error.
-func (s *Store) verify(ctx context.Context, key string, a Attachment) (string, error) {
-	attrs, err := s.bucket.Attributes(ctx, key)
+// Verify returns the SHA-256 of the object at key of b when its size and
+// first bytes are those of the declared file, whose media type must be one
+// of MediaTypes. An object that is missing is a Conflict (not uploaded
+// yet); one that differs, an Invalid error.
+func Verify(ctx context.Context, b *blob.Bucket, key string, a Declared) (string, error) {
+	attrs, err := b.Attributes(ctx, key)
 	if fault.Is(err, fault.NotFound) {
 		return "", fault.New(fault.Conflict, "Il file non risulta caricato: caricalo e riprova.")
 	}
@@ -343,7 +354,7 @@ func (s *Store) verify(ctx context.Context, key string, a Attachment) (string, e
 	if attrs.SHA256 != "" {
 		rng = &blob.Range{Offset: 0, Length: headBytes}
 	}
-	body, _, err := s.bucket.Get(ctx, key, rng)
+	body, _, err := b.Get(ctx, key, rng)
 	if err != nil {
 		return "", err
 	}
@@ -455,6 +466,23 @@ func (s *Store) Download(ctx context.Context, cf, id string) (blob.SignedRequest
 		return blob.SignedRequest{}, err
 	}
 	if !r.Confirmed() {
+		return blob.SignedRequest{}, notFound()
+	}
+	return s.bucket.SignedDownload(ctx, blobKey(r.Tenant, r.ID), r.Name, DownloadExpiry)
+}
+
+// DownloadOf returns a signed request that fetches attachment id of
+// application a, for whoever may read a (its operators, partners): an id
+// that a does not list does not exist for them.
+func (s *Store) DownloadOf(ctx context.Context, a pratica.Application, id string) (blob.SignedRequest, error) {
+	if !slices.Contains(a.Attachments, id) {
+		return blob.SignedRequest{}, notFound()
+	}
+	r, err := s.load(ctx, a.Applicant, id)
+	if err != nil {
+		return blob.SignedRequest{}, err
+	}
+	if !r.Confirmed() || r.Tenant != a.Tenant {
 		return blob.SignedRequest{}, notFound()
 	}
 	return s.bucket.SignedDownload(ctx, blobKey(r.Tenant, r.ID), r.Name, DownloadExpiry)

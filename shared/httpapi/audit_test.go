@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stanzaportal/stanza/shared/allegato"
 	"github.com/stanzaportal/stanza/shared/apikey"
 	"github.com/stanzaportal/stanza/shared/audit"
 	"github.com/stanzaportal/stanza/shared/auth"
@@ -49,6 +50,7 @@ type backOffice struct {
 	sessions *session.Store
 	apps     *pratica.Store
 	keys     *apikey.Store
+	archive  *blob.Bucket
 }
 
 func newBackOffice(t *testing.T, auditFails bool) backOffice {
@@ -78,10 +80,11 @@ func newBackOffice(t *testing.T, auditFails bool) backOffice {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := backOffice{db: db, sessions: session.NewStore(db), apps: pratica.NewStore(db), keys: apikey.New(db)}
+	b := backOffice{db: db, sessions: session.NewStore(db), apps: pratica.NewStore(db), keys: apikey.New(db), archive: blob.NewBucket(fb)}
 	s := httpapi.NewServer(httpapi.Deps{
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Sessions: b.sessions,
-		Operators: accounts, APIKeys: b.keys, Keys: b.keys, Applications: b.apps, PartnerTokenKey: partnerTokenKey, Archive: blob.NewBucket(fb),
+		Operators: accounts, APIKeys: b.keys, Keys: b.keys, Applications: b.apps, PartnerTokenKey: partnerTokenKey, Archive: b.archive,
+		Attachments: allegato.NewStore(db, b.archive, b.apps),
 	})
 	b.h = s.Handler(routes.Functions...)
 	return b

@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stanzaportal/stanza/shared/allegato"
 	"github.com/stanzaportal/stanza/shared/auth"
+	"github.com/stanzaportal/stanza/shared/blob"
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/operatore"
 	"github.com/stanzaportal/stanza/shared/pratica"
+	"github.com/stanzaportal/stanza/shared/risposta"
 	"github.com/stanzaportal/stanza/shared/routes"
 )
 
@@ -43,6 +46,15 @@ type transitionRequest struct {
 	Note     string        `json:"note,omitempty"`
 	Assignee string        `json:"assignee,omitempty"`
 	Office   string        `json:"office,omitempty"`
+	// ResponseFile, with accept or reject, is an uploaded response file.
+	ResponseFile string `json:"responseFile,omitempty"`
+}
+
+// ResponseFileUpload is a prepared response file and the request that
+// uploads it.
+type ResponseFileUpload struct {
+	File   risposta.File      `json:"file"`
+	Upload blob.SignedRequest `json:"upload"`
 }
 
 type noteRequest struct {
@@ -135,6 +147,12 @@ func (s *Server) backofficeEndpoints() map[string]Endpoint {
 				return nil
 			}),
 		},
+	}
+	if s.deps.Archive != nil {
+		e["POST /api/v1/tenants/{tenant}/backoffice/applications/{application}/response-file"] = Endpoint{
+			Response: ResponseFileUpload{},
+			Handler:  handle(s.prepareResponseFile),
+		}
 	}
 	// The citizen answers an operator's request for integration: the
 	// other half of the same exchange, registered here with it.
@@ -267,6 +285,23 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	} else if req.Assignee != "" || req.Office != "" {
 		return fault.New(fault.Invalid, "Questa operazione non prevede un'assegnazione: usa reassign.")
 	}
+	if req.ResponseFile != "" {
+		if req.Event != pratica.Accept && req.Event != pratica.Reject {
+			return fault.New(fault.Invalid, "Un file di risposta si allega solo accettando o rifiutando la pratica.")
+		}
+		if s.deps.Archive == nil {
+			return fault.New(fault.Unimplemented, "I file di risposta non sono disponibili.")
+		}
+		// Seeing the application first: an operator learns nothing of
+		// the files of applications they cannot see.
+		if _, err := s.deps.Applications.Get(r.Context(), tenant, actor, r.PathValue("application")); err != nil {
+			return unseen(err)
+		}
+		if _, err := risposta.CheckFile(r.Context(), s.deps.DB, s.deps.Archive, tenant, r.PathValue("application"), req.ResponseFile); err != nil {
+			return err
+		}
+		in.ResponseFile = req.ResponseFile
+	}
 	a, err := s.deps.Applications.Apply(r.Context(), tenant, actor, r.PathValue("application"), req.Event, in)
 	if err != nil {
 		return unseen(err)
@@ -288,6 +323,15 @@ func (s *Server) checkAssignee(r *http.Request, tenant, service, username, offic
 	if err != nil {
 		return err
 	}
+	if office != "" {
+		found, err := s.officeExists(r.Context(), tenant, office)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fault.New(fault.Invalid, "L'ufficio %q non esiste.", office)
+		}
+	}
 	switch {
 	case op.Disabled:
 		return fault.New(fault.Invalid, "L'operatore %q è disabilitato.", username)
@@ -297,4 +341,31 @@ func (s *Server) checkAssignee(r *http.Request, tenant, service, username, offic
 		return fault.New(fault.Invalid, "L'operatore %q non lavora per l'ufficio %q.", username, office)
 	}
 	return nil
+}
+
+// prepareResponseFile records a response file the operator is about to
+// upload for an application they may see, and signs its upload.
+func (s *Server) prepareResponseFile(w http.ResponseWriter, r *http.Request) error {
+	var req responseFileRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	tenant, id := r.PathValue("tenant"), r.PathValue("application")
+	a, err := s.deps.Applications.Get(r.Context(), tenant, pratica.ActorOf(auth.FromContext(r.Context())), id)
+	if err != nil {
+		return unseen(err)
+	}
+	f, up, err := risposta.PrepareFile(r.Context(), s.deps.DB, s.deps.Archive, tenant, a.ID,
+		allegato.Declared{FileName: req.FileName, MediaType: req.MediaType, Size: req.Size})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, ResponseFileUpload{File: f, Upload: up})
+	return nil
+}
+
+type responseFileRequest struct {
+	FileName  string `json:"fileName"`
+	MediaType string `json:"mediaType"`
+	Size      int64  `json:"size"`
 }

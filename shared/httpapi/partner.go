@@ -21,6 +21,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/routes"
+	"github.com/stanzaportal/stanza/shared/seguito"
 )
 
 // PartnerToken is a short-lived token for the partner API, obtained with
@@ -187,7 +188,59 @@ func (s *Server) partnerEndpoints() map[string]Endpoint {
 		"POST " + base + "applications/{application}/transitions": {Response: ApplicationView{}, Handler: h(s.partnerTransition)},
 		"PUT " + base + "applications/{application}/protocol":     {Response: ApplicationView{}, Handler: h(s.partnerProtocol)},
 	})
+	if s.deps.Archive != nil {
+		out["GET "+base+"applications/{application}/receipt"] = Endpoint{Produces: "application/pdf", Handler: h(s.partnerReceipt)}
+	}
+	if s.deps.Attachments != nil {
+		out["GET "+base+"applications/{application}/attachments/{attachment}"] = Endpoint{Produces: "application/octet-stream", Handler: h(s.partnerAttachment)}
+	}
 	return out
+}
+
+// readable returns the application of the request for a partner that may
+// read applications.
+func (s *Server) readable(r *http.Request) (pratica.Application, error) {
+	p := auth.FromContext(r.Context())
+	if err := requireScope(p, apikey.ScopeApplicationsRead); err != nil {
+		return pratica.Application{}, err
+	}
+	return s.deps.Applications.Get(r.Context(), r.PathValue("tenant"), pratica.ActorOf(p), r.PathValue("application"))
+}
+
+// partnerReceipt redirects to the receipt of a submitted application, as
+// the citizen's route does.
+func (s *Server) partnerReceipt(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.readable(r)
+	if err != nil {
+		return err
+	}
+	rec, err := seguito.ReceiptOf(r.Context(), s.deps.DB, a.Tenant, a.ID)
+	if fault.Is(err, fault.NotFound) || (err == nil && rec.Key == "") {
+		return fault.New(fault.NotFound, "La ricevuta è in preparazione: riprova tra qualche istante.")
+	}
+	if err != nil {
+		return err
+	}
+	down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "ricevuta-"+a.ID+".pdf", receiptLinkTTL)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, down.URL, http.StatusFound)
+	return nil
+}
+
+// partnerAttachment redirects to one of an application's attachments.
+func (s *Server) partnerAttachment(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.readable(r)
+	if err != nil {
+		return err
+	}
+	down, err := s.deps.Attachments.DownloadOf(r.Context(), a, r.PathValue("attachment"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, down.URL, http.StatusFound)
+	return nil
 }
 
 // partnerToken signs a token for the key presented. A token cannot renew

@@ -19,6 +19,7 @@ func (s *Server) responseEndpoints() map[string]Endpoint {
 	return map[string]Endpoint{
 		"GET /api/v1/tenants/{tenant}/applications/{application}/response": {
 			Produces: "application/pdf",
+			Query:    []Param{{"file", "true: the file the operator attached to the decision, instead of the response PDF."}},
 			Handler: handle(func(w http.ResponseWriter, r *http.Request) error {
 				p := auth.FromContext(r.Context())
 				a, err := apps.Get(r.Context(), r.PathValue("tenant"), pratica.ActorOf(p), r.PathValue("application"))
@@ -37,7 +38,13 @@ func (s *Server) responseEndpoints() map[string]Endpoint {
 				if err != nil {
 					return err
 				}
-				down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "risposta-"+a.ID+".pdf", receiptLinkTTL)
+				key, name := rec.Key, "risposta-"+a.ID+".pdf"
+				if r.URL.Query().Get("file") == "true" {
+					if key, name, err = s.responseFile(r, a); err != nil {
+						return err
+					}
+				}
+				down, err := s.deps.Archive.SignedDownload(r.Context(), key, name, receiptLinkTTL)
 				if err != nil {
 					return err
 				}
@@ -47,4 +54,23 @@ func (s *Server) responseEndpoints() map[string]Endpoint {
 			}),
 		},
 	}
+}
+
+// responseFile returns where the file attached to a's decision is kept,
+// and its name.
+func (s *Server) responseFile(r *http.Request, a pratica.Application) (key, name string, err error) {
+	var id string
+	for _, e := range a.History {
+		if e.To == a.Status && e.ResponseFile != "" {
+			id = e.ResponseFile
+		}
+	}
+	if id == "" {
+		return "", "", fault.New(fault.NotFound, "Alla risposta del Comune non è allegato alcun file.")
+	}
+	f, err := risposta.FileOf(r.Context(), s.deps.DB, a.Tenant, a.ID, id)
+	if err != nil {
+		return "", "", err
+	}
+	return risposta.FileArchiveKey(a.Tenant, a.ID, id), f.Name, nil
 }

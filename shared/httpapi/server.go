@@ -109,8 +109,10 @@ func NewServer(deps Deps) *Server {
 	maps.Copy(s.endpoints, s.applicationEndpoints())
 	maps.Copy(s.endpoints, s.attachmentEndpoints())
 	maps.Copy(s.endpoints, s.partnerEndpoints())
+	maps.Copy(s.endpoints, s.catalogAdminEndpoints())
 	maps.Copy(s.endpoints, s.responseEndpoints())
 	maps.Copy(s.endpoints, s.backofficeEndpoints())
+	maps.Copy(s.endpoints, s.officeEndpoints())
 	maps.Copy(s.endpoints, s.auditEndpoints())
 	maps.Copy(s.endpoints, s.metricsEndpoints())
 	return s

@@ -48,6 +48,8 @@ var english = map[string]string{
 	"Il Comune %q non esiste su questo portale.":                                                                         "The Comune %q does not exist on this portal.",
 	"Il servizio %q non esiste.":                                                                                         "The service %q does not exist.",
 	"La categoria %q non esiste.":                                                                                        "The category %q does not exist.",
+	"Esiste già un servizio con l'identificativo %q.":                                                                    "A service with the identifier %q already exists.",
+	"L'identificativo di un servizio non si può cambiare.":                                                               "A service's identifier cannot be changed.",
 	"Il testo da cercare può avere al massimo %d caratteri.":                                                             "The search text may have at most %d characters.",
 	"Il parametro %q non è previsto.":                                                                                    "The parameter %q is not expected.",
 	"L'identificativo del Comune %q non è valido: usare lettere minuscole, cifre e trattini.":                            "The Comune id %q is not valid: use lower-case letters, digits and hyphens.",
@@ -391,4 +393,13 @@ var english = map[string]string{
 	// Audit log.
 	"Indica una pratica (parametro application) oppure un operatore (parametro operator).": "Give an application (parameter application) or an operator (parameter operator).",
 	"L'identificativo della pratica non è valido.":                                         "The application id is not valid.",
+	// Offices and response files.
+	"Il codice dell'ufficio deve avere da 1 a 64 lettere minuscole, cifre o trattini.": "The office's code must have 1 to 64 lower-case letters, digits or hyphens.",
+	"Il nome dell'ufficio è obbligatorio e può avere al massimo %d caratteri.":         "The office's name is required and may have at most %d characters.",
+	"L'ufficio %q non esiste.": "The office %q does not exist.",
+	"Un file di risposta si allega solo accettando o rifiutando la pratica.": "A response file is attached only when accepting or rejecting the application.",
+	"I file di risposta non sono disponibili.":                               "Response files are not available.",
+	"Il file di risposta %q non esiste per questa pratica.":                  "The response file %q does not exist for this application.",
+	"Il file di risposta richiesto non esiste.":                              "The requested response file does not exist.",
+	"Alla risposta del Comune non è allegato alcun file.":                    "No file is attached to the Comune's response.",
 }

@@ -434,7 +434,7 @@ func TestBackofficeRefusesBadInput(t *testing.T) {
 		{"StaleVersion", operator, "POST", transitions, `{"event":"take-in-charge","version":1}`, 409, "modificata nel frattempo"},
 		{"NegativeVersion", operator, "POST", transitions, `{"event":"take-in-charge","version":-1}`, 400, "negativa"},
 		{"AssigneeOnTakeInCharge", operator, "POST", transitions, `{"event":"take-in-charge","assignee":"bruno"}`, 400, "reassign"},
-		{"ResponseFileNotAccepted", operator, "POST", transitions, `{"event":"accept","responseFile":"x"}`, 400, "responseFile"},
+		{"UnknownResponseFile", operator, "POST", transitions, `{"event":"accept","responseFile":"x"}`, 400, "file di risposta"},
 		{"ReassignByAnOperator", operator, "POST", transitions, `{"event":"reassign","assignee":"operatore"}`, 403, "amministratore"},
 		{"ReassignToNobody", admin, "POST", transitions, `{"event":"reassign","assignee":"nessuno"}`, 400, "non esiste"},
 		{"NotJSON", operator, "POST", transitions, `event=accept`, 415, "JSON"},

@@ -81,6 +81,9 @@ type Entry struct {
 	By       string    `json:"by,omitempty"`
 	Note     string    `json:"note,omitempty"`
 	Protocol *Protocol `json:"protocol,omitempty"`
+	// ResponseFile is the id of the file an operator attached to a
+	// decision, for the Comune's response to list.
+	ResponseFile string `json:"responseFile,omitempty"`
 }
 
 // Application is a citizen's application for a service.
@@ -295,6 +298,8 @@ type Input struct {
 	Assignee string
 	Office   string
 	Protocol *Protocol
+	// ResponseFile, of a decision, is the checked response file to record.
+	ResponseFile string
 }
 
 // Apply performs ev on application id for actor, as one conditional write.
@@ -359,7 +364,7 @@ func advance(a Application, actor Actor, ev Event, in Input, data json.RawMessag
 	case r.Assignee == Required && in.Assignee == "":
 		return Application{}, fault.New(fault.Invalid, "Indica l'operatore a cui assegnare la pratica.")
 	}
-	entry := Entry{From: a.Status, To: t.To, Event: ev, At: now, Role: actor.Role, Note: note, Protocol: in.Protocol}
+	entry := Entry{From: a.Status, To: t.To, Event: ev, At: now, Role: actor.Role, Note: note, Protocol: in.Protocol, ResponseFile: in.ResponseFile}
 	if actor.Role == Operator {
 		entry.By = actor.Subject
 	}

@@ -189,5 +189,12 @@ func (h *Handler) content(ctx context.Context, a pratica.Application) (Content, 
 	if a.Protocol != nil {
 		c.ApplicationProtocol = a.Protocol.Number
 	}
+	if e.ResponseFile != "" {
+		f, err := FileOf(ctx, h.d.DB, a.Tenant, a.ID, e.ResponseFile)
+		if err != nil {
+			return Content{}, err
+		}
+		c.File = &FileRef{Name: f.Name, SHA256: f.SHA256}
+	}
 	return c, nil
 }

@@ -49,11 +49,20 @@ type Content struct {
 	Outcome             pratica.Status `json:"outcome"` // Accepted or Rejected
 	Motivation          string         `json:"motivation,omitempty"`
 	DecidedAt           time.Time      `json:"decidedAt"`
+	// File is the document the operator attached to the decision, if any.
+	File *FileRef `json:"file,omitempty"`
 	// Protocol is the response's own protocol number, "" before or without
 	// the registration; ProtocolAt is when it was given. Neither is part of
 	// the digest.
 	Protocol   string    `json:"-"`
 	ProtocolAt time.Time `json:"-"`
+}
+
+// FileRef names a response file in the response: enough for the citizen
+// to tell that the file they download is the one the Comune issued.
+type FileRef struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
 }
 
 // Rendered is a rendered response.
@@ -140,6 +149,12 @@ func (c Content) render(digest string) ([]byte, error) {
 		d.Note("Nessuna motivazione indicata.")
 	} else {
 		d.Paragraph(c.Motivation)
+	}
+	if c.File != nil {
+		d.Section("Documento allegato")
+		d.Row("Nome del file", c.File.Name)
+		d.Note("Impronta SHA-256 del file:")
+		d.Mono(c.File.SHA256)
 	}
 	d.Section("Impronta del documento")
 	d.Note("Impronta SHA-256 del contenuto di questa risposta, registrata nel protocollo del Comune insieme al suo numero.")

@@ -219,6 +219,20 @@ func (c *Catalog) Service(ctx context.Context, slug string) (Service, error) {
 	return Service{}, fault.New(fault.NotFound, "Il servizio %q non esiste.", slug)
 }
 
+// AllServices returns every service, drafts included, ordered by title:
+// the admins' listing.
+func (c *Catalog) AllServices(ctx context.Context) ([]Service, error) {
+	snap, err := c.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Service, len(snap.services))
+	for i, e := range snap.services {
+		out[i] = e.Service
+	}
+	return out, nil
+}
+
 // Related returns up to max other published services of s's category.
 func (c *Catalog) Related(ctx context.Context, s Service, max int) ([]Service, error) {
 	snap, err := c.current(ctx)
@@ -243,7 +257,7 @@ func (c *Catalog) PutCategory(ctx context.Context, cat Category) error {
 	if err := cat.Validate(); err != nil {
 		return err
 	}
-	return c.put(ctx, categoryKey(cat.Slug), cat)
+	return c.put(ctx, categoryKey(cat.Slug), cat, store.Condition{})
 }
 
 // PutService creates or replaces a service. Its category must exist.
@@ -254,15 +268,53 @@ func (c *Catalog) PutService(ctx context.Context, s Service) error {
 	if _, err := c.Category(ctx, s.Category); err != nil {
 		return err
 	}
-	return c.put(ctx, serviceKey(s.Slug), s)
+	return c.put(ctx, serviceKey(s.Slug), s, store.Condition{})
 }
 
-func (c *Catalog) put(ctx context.Context, k store.Key, v any) error {
+// CreateService adds a service, stamped with the time of the change. A
+// service with the same slug is a Conflict error: a new sheet never
+// overwrites another one.
+func (c *Catalog) CreateService(ctx context.Context, s Service) (Service, error) {
+	return c.writeService(ctx, s, store.IfAbsent, fault.Conflict, "Esiste già un servizio con l'identificativo %q.")
+}
+
+// UpdateService replaces the sheet of an existing service, stamped with the
+// time of the change; its status publishes or withdraws it. An unknown
+// service is a NotFound error.
+func (c *Catalog) UpdateService(ctx context.Context, s Service) (Service, error) {
+	return c.writeService(ctx, s, store.IfExists, fault.NotFound, "Il servizio %q non esiste.")
+}
+
+// writeService stores s if cond holds, and otherwise answers with code and
+// the message failed. A sheet naming an unknown category is invalid, not
+// missing: the caller has the service right and the category wrong.
+func (c *Catalog) writeService(ctx context.Context, s Service, cond store.Condition, code fault.Code, failed string) (Service, error) {
+	s.UpdatedAt = c.cs.now().UTC()
+	if err := s.Validate(); err != nil {
+		return Service{}, err
+	}
+	if _, err := c.Category(ctx, s.Category); err != nil {
+		if fault.Is(err, fault.NotFound) {
+			return Service{}, fault.Wrap(err, fault.Invalid, "La categoria %q non esiste.", s.Category)
+		}
+		return Service{}, err
+	}
+	err := c.put(ctx, serviceKey(s.Slug), s, cond)
+	if fault.Is(err, fault.Conflict) {
+		return Service{}, fault.Wrap(err, code, failed, s.Slug)
+	}
+	if err != nil {
+		return Service{}, err
+	}
+	return s, nil
+}
+
+func (c *Catalog) put(ctx context.Context, k store.Key, v any, cond store.Condition) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if _, err := c.scope.Put(ctx, store.Item{Key: k, Data: data}, store.Condition{}); err != nil {
+	if _, err := c.scope.Put(ctx, store.Item{Key: k, Data: data}, cond); err != nil {
 		return err
 	}
 	return c.changed(ctx)

@@ -2,10 +2,12 @@ package servizio_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/servizio"
+	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 )
 
@@ -109,5 +111,71 @@ func TestCopiesFollowWritesOfOtherProcesses(t *testing.T) {
 	s.Category = "sport"
 	if err := writer.PutService(ctx, s); !fault.Is(err, fault.NotFound) {
 		t.Errorf("a service of an unknown category: got %v, want not found", err)
+	}
+}
+
+func TestCreateAndUpdateService(t *testing.T) {
+	ctx := context.Background()
+	c := servizio.NewCatalogs(bolttest.DB(t)).Of("esempio")
+	if err := c.PutCategory(ctx, servizio.Category{Slug: "istruzione", Name: "Istruzione"}); err != nil {
+		t.Fatal(err)
+	}
+	draft := validService()
+	draft.Status = servizio.Draft
+	created, err := c.CreateService(ctx, draft)
+	if err != nil || created.UpdatedAt.IsZero() {
+		t.Fatalf("create: got %+v (%v), want the service stamped with its time", created, err)
+	}
+	if _, err := c.CreateService(ctx, draft); !fault.Is(err, fault.Conflict) {
+		t.Errorf("the same slug again: got %v, want conflict", err)
+	}
+	all, err := c.AllServices(ctx)
+	if err != nil || len(all) != 1 || all[0].Slug != "bonus-libri" {
+		t.Fatalf("all: got %v (%v), want the draft", all, err)
+	}
+	if list, err := c.Services(ctx, servizio.Filter{}); err != nil || len(list) != 0 {
+		t.Errorf("published: got %v (%v), want none while a draft", list, err)
+	}
+
+	published := validService()
+	if _, err := c.UpdateService(ctx, published); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Service(ctx, "bonus-libri"); err != nil || got.Status != servizio.Published {
+		t.Errorf("after publishing: got %+v (%v)", got, err)
+	}
+	unknown := validService()
+	unknown.Slug = "sconosciuto"
+	if _, err := c.UpdateService(ctx, unknown); !fault.Is(err, fault.NotFound) {
+		t.Errorf("update of an unknown service: got %v, want not found", err)
+	}
+	wrongCategory := validService()
+	wrongCategory.Category = "sport"
+	if _, err := c.UpdateService(ctx, wrongCategory); !fault.Is(err, fault.Invalid) {
+		t.Errorf("an unknown category: got %v, want invalid", err)
+	}
+	if _, err := c.CreateService(ctx, servizio.Service{Slug: "Non Valido"}); !fault.Is(err, fault.Invalid) {
+		t.Errorf("an invalid sheet: got %v, want invalid", err)
+	}
+}
+
+func TestAccessPatternCreateOrEditService(t *testing.T) {
+	db, c := withService(t)
+	ctx := context.Background()
+	s := validService()
+	s.Title = "Contributo libri"
+	if _, err := c.UpdateService(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	it, err := db.Tenant("esempio").Get(ctx, store.Key{PK: "services", SK: "bonus-libri"})
+	if err != nil || !strings.Contains(string(it.Data), "Contributo libri") {
+		t.Errorf("got %s (%v), want the edited sheet at services/bonus-libri", it.Data, err)
+	}
+	s.Slug = "nuovo"
+	if _, err := c.CreateService(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Tenant("esempio").Get(ctx, store.Key{PK: "services", SK: "nuovo"}); err != nil {
+		t.Errorf("got %v, want the new sheet at services/nuovo", err)
 	}
 }

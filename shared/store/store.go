@@ -38,6 +38,7 @@
 //	anyone       services of a Comune          t      PK "services", SK "<slug>" (read whole, cached per version)
 //	anyone       catalogue version             t      PK "catalog", SK "version" (counter)
 //	anyone       one service                   t      PK "services", SK "<slug>"
+//	admin        create or edit a service      t      PK "services", SK "<slug>" (put if absent / if it exists)
 //	anyone       a service's form and settings t      PK "service-forms", SK "<service slug>"
 //	admin        save a service's form         t      PK "service-forms", SK "<service slug>"
 //	anyone       nested form of the library    t      PK "form-library", SK "<form id>" (one lookup per nested form)
@@ -81,11 +82,14 @@
 //	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
 //	citizen      receipt of an application     t      PK "application#<id>", SK "receipt" (put if absent by the worker, then version-checked)
 //	citizen      response to an application    t      PK "application#<id>", SK "response" (put if absent by the worker, then version-checked)
+//	operator     a response file               t      PK "application#<id>", SK "response-file#<file id>" (put if absent; updated once checked)
 //	staff        record an action              t      PK "audit#<id>", SK "entry" (put if absent, never updated)
 //	admin        audit log of an operator      t      GSI1 PK "audit#actor#<operator|partner>#<subject>", SK "<UTC time>#<id>" (reverse, a page)
 //	admin        audit log of an application   t      GSI2 PK "audit#application#<id>", SK "<UTC time>#<id>" (reverse, a page)
 //	operator     metrics of a service          t      PK "metrics#<service>", SK "status#<code>", "day#<date>", "week#<ISO week>", "duration#<bucket>" (counters kept by the worker; one batch get)
 //	operator     oldest open application       t      PK "metrics#open#<service>", SK "<submitted UTC time>#<id>" (limit 1; kept by the worker)
+//	admin        offices of a Comune           t      PK "offices", SK "<slug>" (read whole)
+//	admin        one office (create, rename)   t      PK "offices", SK "<slug>"
 package store
 
 import (
