@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -171,6 +173,7 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 		fns[f.name] = fn
 	}
 	listenToStream(stack, fns[worker], table)
+	wakeWorker(stack, fns[worker])
 
 	stage := addRoutes(stack, api, fns)
 
@@ -411,6 +414,18 @@ func grantSendMail(stack awscdk.Stack, role awsiam.IRole, identity string) {
 		Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
 		Resources: jsii.Strings(identity),
 	}))
+}
+
+// wakeWorker invokes the worker every minute even when the table is quiet:
+// after each batch the worker sends the webhook deliveries that are due, and
+// a retry must not wait for the next change. The scheduled event carries no
+// stream records, so the worker only delivers.
+func wakeWorker(stack awscdk.Stack, fn awslambda.Function) {
+	awsevents.NewRule(stack, jsii.String("WorkerTick"), &awsevents.RuleProps{
+		Description: jsii.String("Wakes the worker to send the webhook deliveries that are due"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, nil)},
+	})
 }
 
 // listenToStream feeds the table's changes to the worker. The worker reports

@@ -691,6 +691,19 @@ func TestStreamMapping(t *testing.T) {
 	}
 }
 
+func TestWorkerWakesEveryMinute(t *testing.T) {
+	s := synth(t)
+	rules := s.ofType("AWS::Events::Rule")
+	if len(rules) != 1 {
+		t.Fatalf("got rules %v, want one", rules)
+	}
+	s.has(t, rules[0], like(map[string]any{
+		"ScheduleExpression": "rate(1 minute)",
+		"State":              "ENABLED",
+		"Targets":            []any{assertions.Match_ObjectLike(&map[string]any{"Arn": getAtt(s.functionID(t, "worker"), "Arn")})},
+	}))
+}
+
 // denyInsecureTransport matches the statement that enforceSSL adds.
 func denyInsecureTransport() assertions.Matcher {
 	return assertions.Match_ObjectLike(&map[string]any{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
+	"github.com/stanzaportal/stanza/shared/webhook"
 	"github.com/stanzaportal/stanza/shared/worker"
 )
 
@@ -91,5 +92,23 @@ func TestStreamReportsFailuresInOrder(t *testing.T) {
 	bad.Records[0].EventName = "TRUNCATE"
 	if _, err := fn(context.Background(), bad); err == nil {
 		t.Error("an undecodable batch was accepted")
+	}
+}
+
+// TestScheduledTickOnlyDelivers feeds the worker function the event that
+// the every-minute schedule sends: it carries no stream records, so the
+// worker processes nothing and answers without failures.
+func TestScheduledTickOnlyDelivers(t *testing.T) {
+	db := bolttest.DB(t)
+	h := &failOn{sk: "never"}
+	fn := Deliver(webhook.New(db, webhook.Options{}), Stream(worker.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), h)))
+	var ev events.DynamoDBEvent
+	tick := `{"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-26T12:00:00Z","resources":[],"detail":{}}`
+	if err := json.Unmarshal([]byte(tick), &ev); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := fn(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 || len(h.seen) != 0 {
+		t.Fatalf("got %+v, %v, handled %v; want nothing done and no failure", resp, err, h.seen)
 	}
 }
