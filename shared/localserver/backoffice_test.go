@@ -15,6 +15,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/stanzaportal/stanza/shared/audit"
 	"github.com/stanzaportal/stanza/shared/auth"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/seed"
@@ -151,7 +152,7 @@ func listed(t *testing.T, b *browser, target, id string) (bool, string) {
 // citizen's view never names the operator; internal notes stay with the
 // staff.
 func TestBackofficeFullFlow(t *testing.T) {
-	_, base := openServer(t)
+	s, base := openServer(t)
 	apps := base + "/api/v1/tenants/esempio/applications"
 	office := base + "/api/v1/tenants/esempio/backoffice/applications"
 	citizen := readyCitizen(t, base, "TSTIDP0000005", "giulia.bellandi@example.org")
@@ -278,6 +279,34 @@ func TestBackofficeFullFlow(t *testing.T) {
 	expect(t, "operator reads internal notes", resp, body, 200)
 	if !strings.Contains(body, "Verificare con l'ufficio scuola.") || !strings.Contains(body, `"by":"operatore"`) {
 		t.Errorf("notes: got %s", body)
+	}
+
+	// The audit log shows every operator action on the application, and
+	// the reads of its personal data.
+	admin := staffBrowser(t, s, base, auth.Principal{Role: routes.Admin, Subject: seed.DemoAdminUsername, Tenant: "esempio"})
+	resp, body = admin.api("GET", base+"/api/v1/tenants/esempio/admin/audit?application="+id, "")
+	expect(t, "audit log", resp, body, 200)
+	var log struct{ Items []audit.Entry }
+	if err := json.Unmarshal([]byte(body), &log); err != nil {
+		t.Fatal(err)
+	}
+	transitions, reads := 0, 0
+	for _, e := range log.Items {
+		if e.Subject != seed.DemoOperatorUsername {
+			continue
+		}
+		switch e.Action {
+		case "POST /api/v1/tenants/{tenant}/backoffice/applications/{application}/transitions":
+			if e.Status == 200 {
+				transitions++
+			}
+		case audit.ReadPersonalData:
+			reads++
+		}
+	}
+	// take in charge, request integration, take in charge, resume, accept
+	if transitions != 5 || reads == 0 {
+		t.Errorf("audit: got %d successful transitions and %d reads by the operator, want 5 and some:\n%s", transitions, reads, body)
 	}
 }
 
