@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -332,5 +336,45 @@ func TestRenderRefusesIncompleteContent(t *testing.T) {
 				t.Errorf("got %v, want an Invalid error", err)
 			}
 		})
+	}
+}
+
+// TestRenderNamesTheResponseFile checks the response PDF names the file the
+// operator attached, with its SHA-256, and that the file is part of the
+// digest. The text is read with pdftotext (Debian's poppler-utils).
+func TestRenderNamesTheResponseFile(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is missing: install poppler-utils")
+		}
+		t.Skip("pdftotext is missing (apt-get install poppler-utils)")
+	}
+	withFile := content()
+	withFile.File = &risposta.FileRef{Name: "provvedimento-firmato.pdf.p7m", SHA256: strings.Repeat("ab", 32)}
+	r, err := risposta.Render(withFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := risposta.Render(content())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Digest == plain.Digest {
+		t.Error("attaching a file left the digest unchanged")
+	}
+	path := filepath.Join(t.TempDir(), "risposta.pdf")
+	if err := os.WriteFile(path, r.PDF, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"provvedimento-firmato.pdf.p7m", strings.Repeat("ab", 16)} {
+		if !strings.Contains(strings.ReplaceAll(text, " ", ""), strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("the response PDF lacks %q:\n%s", want, text)
+		}
 	}
 }
