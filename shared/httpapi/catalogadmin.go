@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"golang.org/x/time/rate"
-
 	"github.com/stanzaportal/stanza/shared/apikey"
 	"github.com/stanzaportal/stanza/shared/auth"
 	"github.com/stanzaportal/stanza/shared/fault"
@@ -47,7 +45,7 @@ func (s *Server) catalogAdminEndpoints() map[string]Endpoint {
 	if len(s.deps.PartnerTokenKey) == 0 {
 		return out
 	}
-	l := &limiter{keys: map[string]*rate.Limiter{}}
+	l := s.partnerLimit
 	partner := func(f func(w http.ResponseWriter, r *http.Request) error) http.Handler { return handle(l.limited(f)) }
 	maps.Copy(out, map[string]Endpoint{
 		"GET /api/v1/tenants/{tenant}/partner/services": {

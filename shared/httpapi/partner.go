@@ -156,7 +156,7 @@ func (s *Server) partnerEndpoints() map[string]Endpoint {
 	if apps == nil || s.deps.Operators == nil || len(s.deps.PartnerTokenKey) == 0 {
 		return out
 	}
-	l := &limiter{keys: map[string]*rate.Limiter{}}
+	l := s.partnerLimit
 	h := func(f func(w http.ResponseWriter, r *http.Request) error) http.Handler { return handle(l.limited(f)) }
 	const base = "/api/v1/tenants/{tenant}/partner/"
 	maps.Copy(out, map[string]Endpoint{

@@ -27,6 +27,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
 	"github.com/stanzaportal/stanza/shared/webhook"
+	"golang.org/x/time/rate"
 )
 
 // Param documents a query parameter of an endpoint.
@@ -86,7 +87,9 @@ type Server struct {
 	tenants   *tenant.Directory
 	catalogs  *servizio.Catalogs
 	endpoints map[string]Endpoint // by route pattern
-	doc       struct {
+	// partnerLimit rate-limits each partner key across every partner route.
+	partnerLimit *limiter
+	doc          struct {
 		sync.Once
 		json []byte
 	}
@@ -97,7 +100,7 @@ func NewServer(deps Deps) *Server {
 	if deps.Sessions == nil {
 		deps.Sessions = session.NewStore(deps.DB)
 	}
-	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB), catalogs: servizio.NewCatalogs(deps.DB)}
+	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB), catalogs: servizio.NewCatalogs(deps.DB), partnerLimit: &limiter{keys: map[string]*rate.Limiter{}}}
 	s.endpoints = map[string]Endpoint{}
 	for pattern, e := range s.catalogEndpoints() {
 		s.endpoints[pattern] = e
