@@ -16,6 +16,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/store/boltstore"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 )
 
@@ -42,6 +43,7 @@ type env struct {
 	s      *Store
 	apps   *pratica.Store
 	db     *store.DB
+	driver *boltstore.Store // sweeps expired records
 	bucket *blob.Bucket
 	client *http.Client
 }
@@ -74,12 +76,12 @@ func newEnvWith(t *testing.T, wrap func(blob.Driver) blob.Driver) *env {
 		t.Fatalf("fileblob.Open: %v", err)
 	}
 	mux.Handle("/_blob/", fb.Handler(failWriter))
-	db := bolttest.DB(t)
+	db, driver := bolttest.WithDriver(t)
 	apps := pratica.NewStore(db)
 	bucket := blob.NewBucket(wrap(fb))
 	s := NewStore(db, bucket, apps)
 	s.now = (&clock{t: time.Now()}).now
-	return &env{s: s, apps: apps, db: db, bucket: bucket, client: srv.Client()}
+	return &env{s: s, apps: apps, db: db, driver: driver, bucket: bucket, client: srv.Client()}
 }
 
 // clock moves a millisecond at every reading, so that every attachment has

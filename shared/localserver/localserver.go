@@ -83,7 +83,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 	}
 	workCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopWork = stop
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go func() {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -100,8 +100,30 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 		defer s.wg.Done()
 		p.Webhooks.Run(workCtx, time.Second)
 	}()
+	go func() {
+		defer s.wg.Done()
+		s.sweep(workCtx, time.Minute)
+	}()
 	log.Info("stanza is running", slog.String("url", "http://"+s.Addr()), slog.String("data_dir", cfg.DataDir))
 	return s, nil
+}
+
+// sweep deletes expired items every interval until ctx ends, so that
+// their deletions reach the change feed (abandoned uploads are cleaned up
+// from it), as DynamoDB's TTL deleter makes them in the cloud.
+func (s *Server) sweep(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := s.Portal.Sweep(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("sweeping expired items", slog.String("error", err.Error()))
+			}
+		}
+	}
 }
 
 // Addr is the address the server listens on.

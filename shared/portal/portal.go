@@ -89,6 +89,9 @@ type Portal struct {
 	// LocalFiles serves the signed URLs of the local file buckets, by
 	// bucket name; empty in production, where S3 serves them.
 	LocalFiles map[string]*fileblob.Bucket
+	// Sweep deletes the embedded store's expired items, telling the change
+	// feed as DynamoDB's TTL deleter does in the cloud; nil in production.
+	Sweep func(ctx context.Context, now time.Time) (int, error)
 
 	secret   []byte       // the portal's secret, from which every key is derived
 	samlKeys spid.KeyPair // signs SAML metadata and requests
@@ -137,7 +140,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 		BaseURL: cfg.BaseURL, Log: log,
 	}
 	followUps := append(seguito.Handlers(follow), risposta.NewHandler(follow))
-	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB), p.Webhooks.Handler(), pratica.NewQueueIndex(p.DB), metriche.NewHandler(p.DB))...)
+	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB), p.Webhooks.Handler(), pratica.NewQueueIndex(p.DB), metriche.NewHandler(p.DB),
+		allegato.NewCleanup(p.DB, p.Uploads), risposta.NewFileCleanup(p.Archive))...)
 	return p, nil
 }
 
@@ -174,6 +178,7 @@ func (p *Portal) openLocal() error {
 		_ = driver.Close()
 		return err
 	}
+	p.Sweep = driver.Sweep
 	p.LocalFiles = map[string]*fileblob.Bucket{}
 	for _, name := range []string{"uploads", "archive"} {
 		b, err := fileblob.Open(filepath.Join(dir, "files", name), p.Config.BaseURL+"/_files/"+name, derive(secret, "files/"+name))

@@ -3,6 +3,7 @@ package risposta
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/allegato"
@@ -30,6 +31,12 @@ var FilePolicy = allegato.Policy{
 	MaxSize:      20 << 20,
 	MaxFiles:     1,
 }
+
+// PendingFileTTL is how long a response file stays when it is prepared but
+// never checked by a decision: then the store deletes its record and
+// FileCleanup its bytes. A day covers an operator who uploads the file and
+// decides later in the day.
+const PendingFileTTL = 24 * time.Hour
 
 func fileKey(app, id string) store.Key {
 	return store.Key{PK: "application#" + app, SK: "response-file#" + id}
@@ -101,6 +108,45 @@ func putFile(ctx context.Context, db *store.DB, tenant, app string, f File, cond
 	if err != nil {
 		return err
 	}
-	_, err = db.Tenant(tenant).Put(ctx, store.Item{Key: fileKey(app, f.ID), Data: data}, cond)
+	it := store.Item{Key: fileKey(app, f.ID), Data: data}
+	if f.SHA256 == "" {
+		it.Expires = f.CreatedAt.Add(PendingFileTTL)
+	}
+	_, err = db.Tenant(tenant).Put(ctx, it, cond)
 	return err
+}
+
+// FileCleanup is the worker handler that deletes from the archive the bytes
+// of response files that expired unchecked: prepared, perhaps uploaded, but
+// never part of a decision. A checked file has no expiry, so only the
+// deletion of an unchecked record counts.
+type FileCleanup struct {
+	archive *blob.Bucket
+}
+
+// NewFileCleanup returns the handler over the archive bucket.
+func NewFileCleanup(archive *blob.Bucket) *FileCleanup { return &FileCleanup{archive: archive} }
+
+// Name implements worker.Handler.
+func (c *FileCleanup) Name() string { return "response-file-cleanup" }
+
+// Handle implements worker.Handler.
+func (c *FileCleanup) Handle(ctx context.Context, ch store.Change) error {
+	if ch.New != nil || ch.Old == nil {
+		return nil
+	}
+	tenant, pk, ok := store.TenantOf(ch.Key.PK)
+	app, isApp := strings.CutPrefix(pk, "application#")
+	id, isFile := strings.CutPrefix(ch.Key.SK, "response-file#")
+	if !ok || !isApp || !isFile {
+		return nil
+	}
+	var f File
+	if err := json.Unmarshal(ch.Old.Data, &f); err != nil {
+		return fault.Wrap(err, fault.Internal, "risposta: response file %s is unreadable", id)
+	}
+	if f.SHA256 != "" {
+		return nil
+	}
+	return c.archive.Delete(ctx, FileArchiveKey(tenant, app, id))
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/risposta"
 	"github.com/stanzaportal/stanza/shared/seguito"
 	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/store/boltstore"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 	"github.com/stanzaportal/stanza/shared/tenant"
 	"github.com/stanzaportal/stanza/shared/worker"
@@ -72,6 +73,7 @@ func (noFiles) Of(context.Context, pratica.Application) ([]ricevuta.Attachment, 
 
 type env struct {
 	db      *store.DB
+	driver  *boltstore.Store // sweeps expired records
 	apps    *pratica.Store
 	archive *blob.Bucket
 	deps    seguito.Deps
@@ -79,12 +81,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db := bolttest.DB(t)
+	db, driver := bolttest.WithDriver(t)
 	fb, err := fileblob.Open(t.TempDir(), "http://127.0.0.1/_blob", bytes.Repeat([]byte("s"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, apps: pratica.NewStore(db), archive: blob.NewBucket(fb)}
+	e := &env{db: db, driver: driver, apps: pratica.NewStore(db), archive: blob.NewBucket(fb)}
 	e.deps = seguito.Deps{
 		DB:     db,
 		Apps:   e.apps,

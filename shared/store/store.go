@@ -82,7 +82,7 @@
 //	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
 //	citizen      receipt of an application     t      PK "application#<id>", SK "receipt" (put if absent by the worker, then version-checked)
 //	citizen      response to an application    t      PK "application#<id>", SK "response" (put if absent by the worker, then version-checked)
-//	operator     a response file               t      PK "application#<id>", SK "response-file#<file id>" (put if absent; updated once checked)
+//	operator     a response file               t      PK "application#<id>", SK "response-file#<file id>" (put if absent; expires after a day unless checked)
 //	staff        record an action              t      PK "audit#<id>", SK "entry" (put if absent, never updated)
 //	admin        audit log of an operator      t      GSI1 PK "audit#actor#<operator|partner>#<subject>", SK "<UTC time>#<id>" (reverse, a page)
 //	admin        audit log of an application   t      GSI2 PK "audit#application#<id>", SK "<UTC time>#<id>" (reverse, a page)

@@ -15,6 +15,14 @@ import (
 // DB returns an empty store that is closed when the test ends.
 func DB(tb testing.TB) *store.DB {
 	tb.Helper()
+	db, _ := WithDriver(tb)
+	return db
+}
+
+// WithDriver is DB with its driver, for tests that sweep expired items as
+// the local server does.
+func WithDriver(tb testing.TB) (*store.DB, *boltstore.Store) {
+	tb.Helper()
 	driver, err := boltstore.Open(filepath.Join(tb.TempDir(), "stanza.db"))
 	if err != nil {
 		tb.Fatal(err)
@@ -24,5 +32,5 @@ func DB(tb testing.TB) *store.DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	return db, driver
 }
