@@ -271,17 +271,23 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	actor := pratica.ActorOf(p)
 	in := pratica.Input{Version: req.Version, Note: req.Note}
 	if req.Event == pratica.Reassign {
-		if p.Role != routes.Admin {
-			return fault.New(fault.Forbidden, "Solo un amministratore può riassegnare una pratica.")
-		}
 		a, err := s.deps.Applications.Get(r.Context(), tenant, actor, r.PathValue("application"))
 		if err != nil {
 			return unseen(err)
+		}
+		if err := s.mayReassign(r, tenant, p, a); err != nil {
+			return err
 		}
 		if err := s.checkAssignee(r, tenant, a.Service, req.Assignee, req.Office); err != nil {
 			return err
 		}
 		in.Assignee, in.Office = req.Assignee, req.Office
+		// The permission holds for the version read: if the application
+		// changes hands meanwhile, the reassignment is a conflict rather
+		// than decided on who held it before.
+		if in.Version == 0 {
+			in.Version = a.Version
+		}
 	} else if req.Assignee != "" || req.Office != "" {
 		return fault.New(fault.Invalid, "Questa operazione non prevede un'assegnazione: usa reassign.")
 	}
@@ -310,6 +316,34 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// mayReassign lets admins reassign any application, and an operator the
+// applications of an office they manage: the office the application is
+// assigned to when it has one, otherwise any office its assignee works
+// for. The operator may see the application, so a refusal is Forbidden.
+func (s *Server) mayReassign(r *http.Request, tenant string, p auth.Principal, a pratica.Application) error {
+	if p.Role == routes.Admin {
+		return nil
+	}
+	managed, err := s.offices.Managed(r.Context(), tenant, p.Subject)
+	if err != nil {
+		return err
+	}
+	inCharge := []string{a.Office}
+	if a.Office == "" && a.Assignee != "" && len(managed) > 0 {
+		op, err := s.deps.Operators.Get(r.Context(), tenant, a.Assignee)
+		if err != nil && !fault.Is(err, fault.NotFound) {
+			return err
+		}
+		inCharge = op.Offices
+	}
+	for _, o := range inCharge {
+		if o != "" && slices.Contains(managed, o) {
+			return nil
+		}
+	}
+	return fault.New(fault.Forbidden, "Solo un amministratore o un responsabile dell'ufficio che ha in carico la pratica può riassegnarla.")
+}
+
 // checkAssignee refuses to hand an application of service to someone who
 // could not work on it.
 func (s *Server) checkAssignee(r *http.Request, tenant, service, username, office string) error {
@@ -324,12 +358,8 @@ func (s *Server) checkAssignee(r *http.Request, tenant, service, username, offic
 		return err
 	}
 	if office != "" {
-		found, err := s.officeExists(r.Context(), tenant, office)
-		if err != nil {
+		if err := s.offices.Require(r.Context(), tenant, []string{office}); err != nil {
 			return err
-		}
-		if !found {
-			return fault.New(fault.Invalid, "L'ufficio %q non esiste.", office)
 		}
 	}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/httpapi"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/risposta"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 )
 
 func TestOfficesAreCreatedRenamedAndListed(t *testing.T) {
@@ -33,10 +35,14 @@ func TestOfficesAreCreatedRenamedAndListed(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != http.StatusOK {
 		t.Fatalf("list: got %d %s (%v)", w.Code, w.Body, err)
 	}
-	want := []httpapi.Office{{ID: "anagrafe", Name: "Servizi demografici"}, {ID: "scuola", Name: "Scuola"}}
-	if len(got.Items) != 2 || got.Items[0] != want[0] || got.Items[1] != want[1] {
+	want := []ufficio.Office{{ID: "anagrafe", Name: "Servizi demografici", Managers: []string{}}, {ID: "scuola", Name: "Scuola", Managers: []string{}}}
+	if !slices.EqualFunc(got.Items, want, sameOffice) {
 		t.Errorf("got %+v, want %+v", got.Items, want)
 	}
+}
+
+func sameOffice(a, b ufficio.Office) bool {
+	return a.ID == b.ID && a.Name == b.Name && slices.Equal(a.Managers, b.Managers)
 }
 
 func TestOfficesRefuse(t *testing.T) {
@@ -45,6 +51,7 @@ func TestOfficesRefuse(t *testing.T) {
 		{"an id that is not a slug", "Ufficio%20Tecnico", `{"name":"Ufficio tecnico"}`},
 		{"an empty name", "tecnico", `{"name":"  "}`},
 		{"a name too long", "tecnico", `{"name":"` + strings.Repeat("a", 101) + `"}`},
+		{"a manager who does not exist", "tecnico", `{"name":"Ufficio tecnico","managers":["nessuno"]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if w := b.as(t, adminBruno, "PUT", "/api/v1/tenants/esempio/admin/offices/"+tc.id, tc.body, nil); w.Code != http.StatusBadRequest {
@@ -57,6 +64,74 @@ func TestOfficesRefuse(t *testing.T) {
 		`{"event":"reassign","assignee":"anna","office":"inesistente"}`, nil)
 	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "non esiste") {
 		t.Errorf("reassign to an unknown office: got %d %s, want 400", w.Code, w.Body)
+	}
+}
+
+// TestOfficeManagers: an admin names an office's managers, who must be
+// enabled operators of the Comune; renaming the office keeps them.
+func TestOfficeManagers(t *testing.T) {
+	b := newBackOffice(t, false)
+	b.office(t, "scuola", "Ufficio Scuola")
+	b.operator(t, "lucia", []string{"iscrizione-asilo-nido"}, []string{"scuola"})
+	b.operator(t, "spento", nil, nil)
+	if w := b.as(t, adminBruno, "PATCH", "/api/v1/tenants/esempio/admin/operators/spento", `{"disabled":true}`, nil); w.Code != http.StatusOK {
+		t.Fatalf("disable: got %d %s", w.Code, w.Body)
+	}
+	put := "/api/v1/tenants/esempio/admin/offices/scuola"
+	tests := []struct {
+		name         string
+		body         string
+		want         int
+		wantManagers []string
+	}{
+		{"OKNamed", `{"name":"Ufficio Scuola","managers":["lucia"]}`, http.StatusOK, []string{"lucia"}},
+		{"OKRenameKeepsThem", `{"name":"Servizi scolastici"}`, http.StatusOK, []string{"lucia"}},
+		{"ErrMissingOperator", `{"name":"Ufficio Scuola","managers":["lucia","nessuno"]}`, http.StatusBadRequest, []string{"lucia"}},
+		{"ErrDisabledOperator", `{"name":"Ufficio Scuola","managers":["spento"]}`, http.StatusBadRequest, []string{"lucia"}},
+		{"ErrTooMany", `{"name":"Ufficio Scuola","managers":["a1","a2","a3","a4","a5","a6","a7","a8","a9","b1","b2"]}`, http.StatusBadRequest, []string{"lucia"}},
+		{"OKCleared", `{"name":"Ufficio Scuola","managers":[]}`, http.StatusOK, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if w := b.as(t, adminBruno, "PUT", put, tt.body, nil); w.Code != tt.want {
+				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.want)
+			}
+			var got httpapi.OfficeList
+			decode(t, b.as(t, adminBruno, "GET", "/api/v1/tenants/esempio/admin/offices", "", nil), http.StatusOK, &got)
+			if len(got.Items) != 1 || !slices.Equal(got.Items[0].Managers, tt.wantManagers) {
+				t.Errorf("got %+v, want managers %q", got.Items, tt.wantManagers)
+			}
+		})
+	}
+}
+
+// TestOperatorsOfficesMustExist: an operator works for offices of the
+// Comune, named by id.
+func TestOperatorsOfficesMustExist(t *testing.T) {
+	b := newBackOffice(t, false)
+	b.office(t, "scuola", "Ufficio Scuola")
+	operators := "/api/v1/tenants/esempio/admin/operators"
+	newOperator := func(offices string) string {
+		return `{"username":"lucia","name":"Lucia Neri","email":"lucia@comune.example.org","offices":` + offices + `}`
+	}
+	tests := []struct {
+		name, method, target, body string
+		want                       int
+		says                       string
+	}{
+		{"ErrCreateInAMissingOffice", "POST", operators, newOperator(`["scuola","inesistente"]`), http.StatusBadRequest, `inesistente\" non esiste`},
+		{"ErrCreateInAnOfficeByName", "POST", operators, newOperator(`["Ufficio Scuola"]`), http.StatusBadRequest, "non esiste"},
+		{"OKCreate", "POST", operators, newOperator(`["scuola"]`), http.StatusOK, `"offices":["scuola"]`},
+		{"ErrMoveToAMissingOffice", "PATCH", operators + "/lucia", `{"offices":["inesistente"]}`, http.StatusBadRequest, `inesistente\" non esiste`},
+		{"OKLeaveEveryOffice", "PATCH", operators + "/lucia", `{"offices":[]}`, http.StatusOK, `"offices":[]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := b.as(t, adminBruno, tt.method, tt.target, tt.body, nil)
+			if w.Code != tt.want || !strings.Contains(w.Body.String(), tt.says) {
+				t.Errorf("got %d %s, want %d saying %s", w.Code, w.Body, tt.want, tt.says)
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path"
 	"reflect"
 	"strings"
@@ -92,6 +93,12 @@ func (s *Server) buildDocument() object {
 				ok = object{"description": "OK", "content": object{"application/json": object{"schema": schemaOf(e.Response)}}}
 			}
 			op["responses"] = object{"200": ok, "4XX": problem, "5XX": problem}
+			if rt.Method == http.MethodPost && e.Produces == "" {
+				// A POST that creates answers 201, and 200 when it finds
+				// what a repeated request created (a resumed draft, a
+				// message sent again with its idempotency key).
+				op["responses"].(object)["201"] = object{"description": "Created", "content": ok["content"]}
+			}
 			if e.Produces == "text/html" {
 				op["responses"].(object)["3XX"] = object{"description": "Redirect to the identity provider or back to the portal"}
 			}

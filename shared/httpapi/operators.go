@@ -56,6 +56,12 @@ type OperatorSession struct {
 	RecoveryCodesLeft *int `json:"recoveryCodesLeft,omitempty"`
 }
 
+// PasswordChange is a signed-in operator's change of their own password.
+type PasswordChange struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
 // OperatorList is a Comune's staff, by username.
 type OperatorList struct {
 	Items []operatore.Operator `json:"items"`
@@ -69,7 +75,7 @@ type NewOperatorRequest struct {
 	Email    string         `json:"email"`
 	Role     operatore.Role `json:"role,omitempty"` // operator unless given
 	Services []string       `json:"services,omitempty"`
-	Offices  []string       `json:"offices,omitempty"`
+	Offices  []string       `json:"offices,omitempty"` // ids of existing offices
 	Password string         `json:"password,omitempty"`
 }
 
@@ -83,7 +89,7 @@ type CreatedOperator struct {
 type OperatorChange struct {
 	Role     *operatore.Role `json:"role,omitempty"`
 	Services *[]string       `json:"services,omitempty"`
-	Offices  *[]string       `json:"offices,omitempty"`
+	Offices  *[]string       `json:"offices,omitempty"` // ids of existing offices
 	Disabled *bool           `json:"disabled,omitempty"`
 }
 
@@ -124,6 +130,7 @@ func (s *Server) operatorEndpoints() map[string]Endpoint {
 		"POST /api/v1/tenants/{tenant}/operator-login":               {Handler: handle(withRetryAfter(s.operatorLogin)), Response: OperatorLoginStep{}},
 		"POST /api/v1/tenants/{tenant}/operator-login/totp":          {Handler: handle(withRetryAfter(s.operatorSecondFactor)), Response: OperatorSession{}},
 		"POST /api/v1/tenants/{tenant}/operator-login/enrolment":     {Handler: handle(withRetryAfter(s.operatorEnrol)), Response: OperatorSession{}},
+		"POST /api/v1/tenants/{tenant}/operator/password":            {Handler: handle(withRetryAfter(s.changeOwnPassword)), Response: operatore.Operator{}},
 		"GET " + admin + "operators":                                 {Handler: handle(s.listOperators), Response: OperatorList{}},
 		"POST " + admin + "operators":                                {Handler: handle(s.createOperator), Response: CreatedOperator{}},
 		"PATCH " + admin + "operators/{operator}":                    {Handler: handle(s.changeOperator), Response: operatore.Operator{}},
@@ -258,14 +265,44 @@ var errNoChallenge = fault.New(fault.Invalid, "Manca il riferimento alla verific
 // startOperatorSession signs op in: a new session, with a new id, whatever
 // the browser had before.
 func (s *Server) startOperatorSession(w http.ResponseWriter, r *http.Request, op operatore.Operator) (SessionInfo, error) {
+	manages, err := s.managed(r.Context(), op.Principal())
+	if err != nil {
+		return SessionInfo{}, err
+	}
 	sess, err := s.deps.Sessions.Create(r.Context(), w, r, op.Principal(), session.SAML{})
 	if err != nil {
 		return SessionInfo{}, err
 	}
 	return SessionInfo{
 		SignedIn: true, Role: sess.Role.String(), Subject: sess.Subject, Tenant: sess.Tenant, Name: sess.Name,
-		Services: sess.Services, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires(),
+		Services: sess.Services, Manages: manages, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires(),
 	}, nil
+}
+
+// changeOwnPassword changes the caller's password and signs out every other
+// session of the account, under either role it may have been opened with:
+// whoever signed in with the old password is out, and this browser stays in.
+// The operator is told by email, from the change feed.
+func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error {
+	var in PasswordChange
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sess, ok := session.FromContext(r.Context())
+	if !ok {
+		return fault.New(fault.Unauthorized, "Per continuare è necessario accedere.")
+	}
+	op, err := s.deps.Operators.ChangePassword(r.Context(), sess.Tenant, clientAddress(r), sess.Subject, in.Current, in.New)
+	if err != nil {
+		return err
+	}
+	for _, role := range []routes.Access{routes.Operator, routes.Admin} {
+		if err := s.deps.Sessions.EndOthers(r.Context(), role, sess.Tenant, sess.Subject, sess.ID); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, op)
+	return nil
 }
 
 func (s *Server) listOperators(w http.ResponseWriter, r *http.Request) error {
@@ -285,6 +322,9 @@ func (s *Server) createOperator(w http.ResponseWriter, r *http.Request) error {
 	if in.Role == "" {
 		in.Role = operatore.RoleOperator
 	}
+	if err := s.offices.Require(r.Context(), r.PathValue("tenant"), in.Offices); err != nil {
+		return err
+	}
 	op, password, err := s.deps.Operators.Create(r.Context(), operatore.NewOperator{
 		Tenant: r.PathValue("tenant"), Username: in.Username, Name: in.Name, Email: in.Email, Role: in.Role,
 		Services: in.Services, Offices: in.Offices, Password: in.Password,
@@ -303,6 +343,11 @@ func (s *Server) changeOperator(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tenant, username := r.PathValue("tenant"), r.PathValue("operator")
+	if in.Offices != nil {
+		if err := s.offices.Require(r.Context(), tenant, *in.Offices); err != nil {
+			return err
+		}
+	}
 	by := auth.FromContext(r.Context())
 	op, err := s.deps.Operators.Update(r.Context(), tenant, username, operatore.Change{
 		Role: in.Role, Services: in.Services, Offices: in.Offices, Disabled: in.Disabled,

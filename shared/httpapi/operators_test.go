@@ -25,12 +25,19 @@ import (
 	"github.com/stanzaportal/stanza/shared/seed"
 	"github.com/stanzaportal/stanza/shared/session"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 )
 
 // newStaffServer returns the API over a store seeded with the demo Comune
 // and its staff, with operator accounts and API keys wired as the portal
 // wires them.
 func newStaffServer(t *testing.T) http.Handler {
+	t.Helper()
+	return httpapi.NewServer(staffDeps(t)).Handler(routes.Functions...)
+}
+
+// staffDeps are the dependencies of newStaffServer.
+func staffDeps(t *testing.T) httpapi.Deps {
 	t.Helper()
 	ctx := context.Background()
 	db := bolttest.DB(t)
@@ -41,15 +48,14 @@ func newStaffServer(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.Staff(ctx, accounts); err != nil {
+	if err := seed.Staff(ctx, accounts, ufficio.NewStore(db, accounts)); err != nil {
 		t.Fatal(err)
 	}
 	keys := apikey.New(db)
-	s := httpapi.NewServer(httpapi.Deps{
+	return httpapi.Deps{
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
 		Operators: accounts, APIKeys: keys, Keys: keys,
-	})
-	return s.Handler(routes.Functions...)
+	}
 }
 
 // browser is one client of the API: its address, and the session cookie
@@ -176,7 +182,7 @@ func TestNewOperatorEnrols(t *testing.T) {
 	var created httpapi.CreatedOperator
 	decode(t, admin.json(t, "POST", operatorsPath, httpapi.NewOperatorRequest{
 		Username: "lucia.neri", Name: "Lucia Neri", Email: "lucia.neri@comune-esempio.example.org",
-		Services: []string{"permesso-ztl"}, Offices: []string{"Polizia locale"},
+		Services: []string{"permesso-ztl"}, Offices: []string{"polizia-locale"},
 	}), 200, &created)
 	if created.InitialPassword == "" || created.Operator.Role != operatore.RoleOperator || created.Operator.Enrolled || created.Operator.CreatedBy != "admin" {
 		t.Fatalf("got %+v, want a new operator, not enrolled, with an initial password", created)
@@ -463,13 +469,15 @@ func TestOperatorResponsesMatchDocument(t *testing.T) {
 	var created httpapi.CreatedOperator
 	decode(t, check(t, admin, "POST", operatorsPath, httpapi.NewOperatorRequest{Username: "lucia", Name: "Lucia", Email: "lucia@comune-esempio.example.org"}), 200, &created)
 	check(t, admin, "GET", operatorsPath, nil)
-	check(t, admin, "PATCH", operatorsPath+"/lucia", map[string]any{"offices": []string{"URP"}})
+	check(t, admin, "PATCH", operatorsPath+"/lucia", map[string]any{"offices": []string{"urp"}})
 	check(t, admin, "POST", operatorsPath+"/lucia/second-factor-reset", nil)
 	var issued httpapi.IssuedAPIKey
 	decode(t, check(t, admin, "POST", apiKeysPath, httpapi.NewAPIKeyRequest{Name: "Protocollo", Scopes: []string{apikey.ScopeProtocolWrite}}), 200, &issued)
 	check(t, admin, "GET", apiKeysPath, nil)
 	check(t, admin, "DELETE", apiKeysPath+"/"+issued.Key.ID, nil)
 	check(t, admin, "PATCH", operatorsPath+"/lucia", map[string]any{})
+	check(t, admin, "POST", passwordPath, httpapi.PasswordChange{Current: seed.DemoAdminPassword, New: newPassword})
+	check(t, admin, "POST", passwordPath, httpapi.PasswordChange{Current: "una password sbagliata", New: seed.DemoAdminPassword})
 
 	lucia := newBrowser(h, "192.0.2.2")
 	decode(t, check(t, lucia, "POST", loginPath, httpapi.OperatorLogin{Username: "lucia", Password: created.InitialPassword}), 200, &step)

@@ -23,6 +23,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/seed"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 	"github.com/stanzaportal/stanza/shared/webhook"
 )
 
@@ -49,7 +50,7 @@ func newPartnerAPI(t *testing.T) partnerAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.Staff(ctx, accounts); err != nil {
+	if err := seed.Staff(ctx, accounts, ufficio.NewStore(db, accounts)); err != nil {
 		t.Fatal(err)
 	}
 	keys := apikey.New(db)

@@ -26,6 +26,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/signin"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 	"github.com/stanzaportal/stanza/shared/webhook"
 	"golang.org/x/time/rate"
 )
@@ -86,6 +87,7 @@ type Server struct {
 	deps      Deps
 	tenants   *tenant.Directory
 	catalogs  *servizio.Catalogs
+	offices   *ufficio.Store      // the Comuni's offices; nil without Operators, which check their managers
 	endpoints map[string]Endpoint // by route pattern
 	// partnerLimit rate-limits each partner key across every partner route.
 	partnerLimit *limiter
@@ -101,6 +103,9 @@ func NewServer(deps Deps) *Server {
 		deps.Sessions = session.NewStore(deps.DB)
 	}
 	s := &Server{deps: deps, tenants: tenant.NewDirectory(deps.DB), catalogs: servizio.NewCatalogs(deps.DB), partnerLimit: &limiter{keys: map[string]*rate.Limiter{}}}
+	if deps.Operators != nil {
+		s.offices = ufficio.NewStore(deps.DB, deps.Operators)
+	}
 	s.endpoints = map[string]Endpoint{}
 	for pattern, e := range s.catalogEndpoints() {
 		s.endpoints[pattern] = e
@@ -118,6 +123,7 @@ func NewServer(deps Deps) *Server {
 	maps.Copy(s.endpoints, s.officeEndpoints())
 	maps.Copy(s.endpoints, s.auditEndpoints())
 	maps.Copy(s.endpoints, s.metricsEndpoints())
+	maps.Copy(s.endpoints, s.messageEndpoints())
 	return s
 }
 

@@ -38,6 +38,7 @@ type SessionInfo struct {
 	Name      string     `json:"name,omitempty"`
 	Level     auth.Level `json:"level,omitempty"`
 	Services  []string   `json:"services,omitempty"`
+	Manages   []string   `json:"manages,omitempty"` // staff: offices whose applications they may reassign
 	CSRFToken string     `json:"csrfToken,omitempty"`
 	ExpiresAt time.Time  `json:"expiresAt,omitzero"` // unless used again before
 }
@@ -62,12 +63,28 @@ func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) error {
 	if info.SignedIn {
 		info.Role, info.Subject, info.Tenant, info.Name = p.Role.String(), p.Subject, p.Tenant, p.Name
 		info.Level, info.Services = p.Level, p.Services
+		var err error
+		if info.Manages, err = s.managed(r.Context(), p); err != nil {
+			return err
+		}
 	}
 	if sess, ok := session.FromContext(r.Context()); ok {
 		info.CSRFToken, info.ExpiresAt = sess.CSRF, sess.Expires()
 	}
 	writeJSON(w, http.StatusOK, info)
 	return nil
+}
+
+// managed returns the ids of the offices a member of staff manages, so
+// that the back office offers to reassign only what the operator may (an
+// admin reassigns anything regardless); none for anyone else. It is read at
+// each request rather than kept in the session, since an admin changes an
+// office's managers without signing anyone out.
+func (s *Server) managed(ctx context.Context, p auth.Principal) ([]string, error) {
+	if s.offices == nil || (p.Role != routes.Operator && p.Role != routes.Admin) {
+		return nil, nil
+	}
+	return s.offices.Managed(ctx, p.Tenant, p.Subject)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

@@ -12,7 +12,8 @@ type WebhookList struct {
 	Items []webhook.Subscription `json:"items"`
 }
 
-// NewWebhookRequest subscribes a URL to events (application.status_changed).
+// NewWebhookRequest subscribes a URL to events (application.status_changed,
+// message.created).
 type NewWebhookRequest struct {
 	URL    string              `json:"url"`
 	Events []webhook.EventType `json:"events"`

@@ -145,7 +145,6 @@ var english = map[string]string{
 	"Il codice di verifica non è corretto.":                                                                               "The verification code is wrong.",
 	"Il codice di verifica è formato da %d cifre.":                                                                        "The verification code has %d digits.",
 	"Il nome della chiave è obbligatorio e può avere al massimo %d caratteri.":                                            "The key's name is required and may have at most %d characters.",
-	"Il nome di un ufficio è obbligatorio e può avere al massimo %d caratteri.":                                           "An office's name is required and may have at most %d characters.",
 	"Il nome utente %q non è valido: da 3 a 64 caratteri tra lettere minuscole, cifre, punti, trattini e trattini bassi.": "The username %q is not valid: 3 to 64 lower-case letters, digits, dots, hyphens and underscores.",
 	"Il nome utente %q è già in uso in questo Comune.":                                                                    "The username %q is already in use in this Comune.",
 	"Il nome utente può avere al massimo %d caratteri.":                                                                   "The username may have at most %d characters.",
@@ -176,6 +175,10 @@ var english = map[string]string{
 	"Troppi tentativi non riusciti: l'account è bloccato. Potrai riprovare tra circa %d min.":                             "Too many failed attempts: the account is locked. You can try again in about %d min.",
 	"Un operatore può appartenere al massimo a %d uffici.":                                                                "An operator may belong to at most %d offices.",
 	"Un operatore può essere abilitato al massimo a %d servizi.":                                                          "An operator may be enabled for at most %d services.",
+	"Indicare la password attuale e quella nuova.":                                                                        "Give the current password and the new one.",
+	"La password attuale non è corretta.":                                                                                 "The current password is not correct.",
+	"La nuova password deve essere diversa da quella attuale.":                                                            "The new password must differ from the current one.",
+	"L'account è disattivato: rivolgiti a un amministratore del Comune.":                                                  "The account is disabled: ask an admin of the Comune.",
 
 	// The citizen's account, email verification, terms of use and mail.
 	"Prima di usare il servizio completa il tuo profilo: servono un indirizzo email verificato e l'indirizzo di residenza.": "Before using the service, complete your profile: a verified email address and your home address are needed.",
@@ -362,7 +365,6 @@ var english = map[string]string{
 	"L'ordine %q non esiste: usa oldest o newest.":                                                            "The order %q does not exist: use oldest or newest.",
 	"L'operazione %q non esiste nel back office.":                                                             "The operation %q does not exist in the back office.",
 	"La versione non può essere negativa.":                                                                    "The version cannot be negative.",
-	"Solo un amministratore può riassegnare una pratica.":                                                     "Only an admin can reassign an application.",
 	"Questa operazione non prevede un'assegnazione: usa reassign.":                                            "This operation takes no assignment: use reassign.",
 	"L'operatore %q è disabilitato.":                                                                          "The operator %q is disabled.",
 	"L'operatore %q non è abilitato a questo servizio.":                                                       "The operator %q is not enabled for this service.",
@@ -402,4 +404,19 @@ var english = map[string]string{
 	"Il file di risposta %q non esiste per questa pratica.":                  "The response file %q does not exist for this application.",
 	"Il file di risposta richiesto non esiste.":                              "The requested response file does not exist.",
 	"Alla risposta del Comune non è allegato alcun file.":                    "No file is attached to the Comune's response.",
+
+	// Offices' managers and reassignment.
+	"L'ufficio %q esiste già.": "The office %q already exists.",
+	"Il codice dell'ufficio %q non è valido: da 1 a 64 lettere minuscole, cifre o trattini.":              "The office code %q is not valid: 1 to 64 lower-case letters, digits or hyphens.",
+	"L'ufficio è stato modificato da un'altra richiesta nello stesso momento: riprova.":                   "The office was changed by another request at the same time: try again.",
+	"Un ufficio può avere al massimo %d responsabili.":                                                    "An office can have at most %d managers.",
+	"L'operatore %q non esiste o è disabilitato: non può essere responsabile di un ufficio.":              "The operator %q does not exist or is disabled: they cannot manage an office.",
+	"Solo un amministratore o un responsabile dell'ufficio che ha in carico la pratica può riassegnarla.": "Only an admin or a manager of the office in charge of the application can reassign it.",
+
+	// Messages between citizens and operators.
+	"I messaggi sono disponibili solo dopo l'invio della pratica.": "Messages are available only once the application is submitted.",
+	"Il messaggio è vuoto.":                                              "The message is empty.",
+	"Il messaggio può avere al massimo %d caratteri.":                    "The message may have at most %d characters.",
+	"Il messaggio contiene caratteri non ammessi.":                       "The message contains characters that are not allowed.",
+	"La chiave di idempotenza è già stata usata per un altro messaggio.": "The idempotency key was already used for another message.",
 }

@@ -464,7 +464,7 @@ func TestBackofficeRefusesBadInput(t *testing.T) {
 		{"NegativeVersion", operator, "POST", transitions, `{"event":"take-in-charge","version":-1}`, 400, "negativa"},
 		{"AssigneeOnTakeInCharge", operator, "POST", transitions, `{"event":"take-in-charge","assignee":"bruno"}`, 400, "reassign"},
 		{"UnknownResponseFile", operator, "POST", transitions, `{"event":"accept","responseFile":"x"}`, 400, "file di risposta"},
-		{"ReassignByAnOperator", operator, "POST", transitions, `{"event":"reassign","assignee":"operatore"}`, 403, "amministratore"},
+		{"ReassignByAnOperator", operator, "POST", transitions, `{"event":"reassign","assignee":"operatore"}`, 403, "responsabile"},
 		{"ReassignToNobody", admin, "POST", transitions, `{"event":"reassign","assignee":"nessuno"}`, 400, "non esiste"},
 		{"NotJSON", operator, "POST", transitions, `event=accept`, 415, "JSON"},
 		{"UnknownQueue", operator, "GET", office + "?queue=mie", "", 400, "non esiste"},

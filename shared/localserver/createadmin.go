@@ -16,10 +16,11 @@ import (
 
 // CreateAdmin is `stanza create-admin`: it creates an admin of a Comune in
 // the store the configuration names (the embedded one in local mode,
-// DynamoDB in production) and prints a one-time password. A Comune's first
-// admin can come from nowhere else, since there is no self sign-up. It sits
-// beside Main because it reads the same configuration and opens the same
-// portal as the server; the rules of accounts are package operatore's.
+// DynamoDB in production) and prints its initial password, once. A
+// Comune's first admin can come from nowhere else, since there is no self
+// sign-up. It sits beside Main because it reads the same configuration and
+// opens the same portal as the server; the rules of accounts are package
+// operatore's.
 func CreateAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("stanza create-admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -62,7 +63,7 @@ func CreateAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	fmt.Fprintf(stdout, "Admin %q created for the Comune %q.\n", op.Username, op.Tenant)
-	fmt.Fprintf(stdout, "One-time password: %s\n", password)
+	fmt.Fprintf(stdout, "Initial password: %s\n", password)
 	fmt.Fprintln(stdout, "It is not shown again. At the first sign-in the admin sets up the second factor with an authenticator app.")
 	return nil
 }

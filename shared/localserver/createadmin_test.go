@@ -35,7 +35,7 @@ func seededDir(t *testing.T) string {
 	return dir
 }
 
-var onePassword = regexp.MustCompile(`(?m)^One-time password: (\S+)$`)
+var onePassword = regexp.MustCompile(`(?m)^Initial password: (\S+)$`)
 
 func TestCreateAdmin(t *testing.T) {
 	dir := seededDir(t)
@@ -47,7 +47,7 @@ func TestCreateAdmin(t *testing.T) {
 	}
 	m := onePassword.FindStringSubmatch(out.String())
 	if m == nil {
-		t.Fatalf("got output %q, want the one-time password", out.String())
+		t.Fatalf("got output %q, want the initial password", out.String())
 	}
 
 	// The new admin signs in with it, against the same store and secret,

@@ -25,6 +25,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/seed"
 	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 	"github.com/stanzaportal/stanza/web"
 )
 
@@ -68,7 +69,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, er
 			_ = p.Close()
 			return nil, fmt.Errorf("seeding the demo Comune: %w", err)
 		}
-		if err := seed.Staff(ctx, p.Operators); err != nil {
+		if err := seed.Staff(ctx, p.Operators, ufficio.NewStore(p.DB, p.Operators)); err != nil {
 			_ = ln.Close()
 			_ = p.Close()
 			return nil, fmt.Errorf("seeding the demo staff: %w", err)

@@ -53,6 +53,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/routes"
 	"github.com/stanzaportal/stanza/shared/store"
+	"github.com/stanzaportal/stanza/shared/ufficio"
 )
 
 // Role is what a member of staff may do.
@@ -84,12 +85,15 @@ type Operator struct {
 	Email       string    `json:"email"`
 	Role        Role      `json:"role"`
 	Services    []string  `json:"services"` // slugs of the services the operator handles
-	Offices     []string  `json:"offices"`  // offices the operator works for
+	Offices     []string  `json:"offices"`  // ids of the offices the operator works for
 	Disabled    bool      `json:"disabled"`
 	Enrolled    bool      `json:"enrolled"` // the second factor is set up
 	LockedUntil time.Time `json:"lockedUntil,omitzero"`
 	CreatedAt   time.Time `json:"createdAt"`
 	CreatedBy   string    `json:"createdBy,omitempty"` // the admin's username; "" from the command line
+	// PasswordChangedAt is when the operator last changed their password;
+	// zero while they still have the one the account was created with.
+	PasswordChangedAt time.Time `json:"passwordChangedAt,omitzero"`
 }
 
 // Principal returns the caller an operator signs in as. An admin is not
@@ -156,7 +160,6 @@ const (
 	maxEmail    = 254
 	maxServices = 200
 	maxOffices  = 20
-	maxOffice   = 100
 )
 
 var (
@@ -227,16 +230,17 @@ func cleanServices(list []string) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-// cleanOffices checks office names and returns them sorted, once each.
+// cleanOffices checks office ids and returns them sorted, once each. That
+// the offices exist is checked by the caller, which has the Comune's
+// offices (package ufficio).
 func cleanOffices(list []string) ([]string, error) {
 	if len(list) > maxOffices {
 		return nil, fault.New(fault.Invalid, "Un operatore può appartenere al massimo a %d uffici.", maxOffices)
 	}
 	out := []string{}
 	for _, o := range list {
-		o = strings.TrimSpace(o)
-		if o == "" || utf8.RuneCountInString(o) > maxOffice || strings.ContainsFunc(o, unicode.IsControl) {
-			return nil, fault.New(fault.Invalid, "Il nome di un ufficio è obbligatorio e può avere al massimo %d caratteri.", maxOffice)
+		if !ufficio.ValidID(o) {
+			return nil, fault.New(fault.Invalid, "Il codice dell'ufficio %q non è valido: da 1 a 64 lettere minuscole, cifre o trattini.", o)
 		}
 		out = append(out, o)
 	}
@@ -364,6 +368,20 @@ func (a *Accounts) update(ctx context.Context, tenant, username string, f func(a
 func (a *Accounts) Get(ctx context.Context, tenant, username string) (Operator, error) {
 	acc, err := a.load(ctx, tenant, username)
 	return acc.Operator, err
+}
+
+// Enabled reports whether username is an enabled account of tenant: one
+// that can sign in and act, as an office's manager must be. It implements
+// ufficio.Staff.
+func (a *Accounts) Enabled(ctx context.Context, tenant, username string) (bool, error) {
+	acc, err := a.load(ctx, tenant, username)
+	if fault.Is(err, fault.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !acc.Disabled, nil
 }
 
 // List returns the accounts of a Comune by username. A Comune's staff is

@@ -45,7 +45,8 @@ func TestCreate(t *testing.T) {
 		{"ErrShortPassword", with(func(n *NewOperator) { n.Password = "corta" }), fault.Invalid},
 		{"ErrPasswordHasUsername", with(func(n *NewOperator) { n.Password = "password-anna_verdi-2" }), fault.Invalid},
 		{"ErrBadService", with(func(n *NewOperator) { n.Services = []string{"Asilo Nido"} }), fault.Invalid},
-		{"ErrEmptyOffice", with(func(n *NewOperator) { n.Offices = []string{" "} }), fault.Invalid},
+		{"ErrEmptyOffice", with(func(n *NewOperator) { n.Offices = []string{""} }), fault.Invalid},
+		{"ErrOfficeNameForID", with(func(n *NewOperator) { n.Offices = []string{"Ufficio Scuola"} }), fault.Invalid},
 		{"ErrTooManyOffices", with(func(n *NewOperator) { n.Offices = make([]string, maxOffices+1) }), fault.Invalid},
 		{"ErrBadTOTPSecret", with(func(n *NewOperator) { n.Username = "carla"; n.TOTPSecret = "not base32!" }), fault.Invalid},
 	}
@@ -78,7 +79,7 @@ func TestCreateCleansServicesAndOffices(t *testing.T) {
 	op, _, err := a.Create(context.Background(), NewOperator{
 		Tenant: testTenant, Username: "anna", Name: "Anna", Email: "anna@comune.example.org", Role: RoleOperator,
 		Services: []string{"permesso-ztl", "accesso-atti", "permesso-ztl"},
-		Offices:  []string{" Ufficio Scuola ", "Polizia locale", "Ufficio Scuola"},
+		Offices:  []string{"scuola", "polizia-locale", "scuola"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func TestCreateCleansServicesAndOffices(t *testing.T) {
 	if want := []string{"accesso-atti", "permesso-ztl"}; !slices.Equal(op.Services, want) {
 		t.Errorf("services: got %q, want %q", op.Services, want)
 	}
-	if want := []string{"Polizia locale", "Ufficio Scuola"}; !slices.Equal(op.Offices, want) {
+	if want := []string{"polizia-locale", "scuola"}; !slices.Equal(op.Offices, want) {
 		t.Errorf("offices: got %q, want %q", op.Offices, want)
 	}
 }
@@ -190,8 +191,9 @@ func TestUpdate(t *testing.T) {
 	admin := auth.Principal{Role: routes.Admin, Subject: "capo", Tenant: testTenant}
 	admRole, opRole, yes, no := RoleAdmin, RoleOperator, true, false
 	services := []string{"permesso-ztl", "accesso-atti"}
-	offices := []string{"URP"}
+	offices := []string{"urp"}
 	badServices := []string{"NO"}
+	badOffices := []string{"Ufficio Relazioni con il Pubblico"}
 	tests := []struct {
 		name     string
 		username string
@@ -225,6 +227,7 @@ func TestUpdate(t *testing.T) {
 		{"ErrDemoteSelf", "capo", Change{Role: &opRole}, fault.Forbidden, nil},
 		{"ErrNothing", "anna", Change{}, fault.Invalid, nil},
 		{"ErrBadServices", "anna", Change{Services: &badServices}, fault.Invalid, nil},
+		{"ErrOfficeNameForID", "anna", Change{Offices: &badOffices}, fault.Invalid, nil},
 		{"ErrMissing", "nessuno", Change{Disabled: &yes}, fault.NotFound, nil},
 	}
 	for _, tt := range tests {
@@ -243,6 +246,34 @@ func TestUpdate(t *testing.T) {
 	}
 	if got, _ := a.Get(ctx, testTenant, "capo"); got.Disabled || got.Role != RoleAdmin {
 		t.Errorf("got the acting admin as %+v, want still an enabled admin", got)
+	}
+}
+
+func TestEnabled(t *testing.T) {
+	a, _, _ := newAccounts(t)
+	ctx := context.Background()
+	mustCreate(t, a, "anna", RoleOperator, "")
+	mustCreate(t, a, "spento", RoleOperator, "")
+	yes := true
+	if _, err := a.Update(ctx, testTenant, "spento", Change{Disabled: &yes}, auth.Principal{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, tenant, username string
+		want                   bool
+	}{
+		{"OKEnabled", testTenant, "anna", true},
+		{"Disabled", testTenant, "spento", false},
+		{"Missing", testTenant, "nessuno", false},
+		{"OtherComune", "altro", "anna", false},
+		{"BadUsername", testTenant, "Anna Verdi", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := a.Enabled(ctx, tt.tenant, tt.username)
+			if err != nil || got != tt.want {
+				t.Errorf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
 	}
 }
 

@@ -122,7 +122,8 @@ func randomCode(groups, n int) string {
 	return b.String()
 }
 
-// GeneratePassword returns a one-time initial password for username: 20
+// GeneratePassword returns an initial password for username, to be shown
+// once; its owner can change it after signing in (ChangePassword): 20
 // random characters (100 bits) in groups of five, drawn again in the rare
 // case that they contain the username.
 func GeneratePassword(username string) string {

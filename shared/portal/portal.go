@@ -32,6 +32,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/mail"
 	"github.com/stanzaportal/stanza/shared/mail/localmail"
 	"github.com/stanzaportal/stanza/shared/mail/sesmail"
+	"github.com/stanzaportal/stanza/shared/messaggio"
 	"github.com/stanzaportal/stanza/shared/metriche"
 	"github.com/stanzaportal/stanza/shared/operatore"
 	"github.com/stanzaportal/stanza/shared/pratica"
@@ -139,9 +140,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 		Archive: p.Archive, Registry: localprotocollo.New(p.DB, time.Now), Mailer: p.Mail,
 		BaseURL: cfg.BaseURL, Log: log,
 	}
-	followUps := append(seguito.Handlers(follow), risposta.NewHandler(follow))
+	followUps := append(seguito.Handlers(follow), risposta.NewHandler(follow), messaggio.NewNotices(follow, p.Operators))
 	p.Worker = worker.New(p.DB, log, append(followUps, pratica.NewCounter(p.DB), p.Webhooks.Handler(), pratica.NewQueueIndex(p.DB), metriche.NewHandler(p.DB),
-		allegato.NewCleanup(p.DB, p.Uploads), risposta.NewFileCleanup(p.Archive))...)
+		allegato.NewCleanup(p.DB, p.Uploads), risposta.NewFileCleanup(p.Archive), operatore.NewPasswordNotices(p.DB, p.Mail, log))...)
 	return p, nil
 }
 

@@ -226,9 +226,11 @@ func stale() error {
 	return fault.New(fault.Conflict, "La pratica è stata modificata nel frattempo: ricarica la pagina e riprova.")
 }
 
-// load reads application id without checking who asks.
+// load reads application id without checking who asks. A tenant that
+// cannot exist is refused like a missing application: citizens' routes
+// take it from the path unchecked, and the store panics on it.
 func (s *Store) load(ctx context.Context, tenant, id string) (Application, error) {
-	if !store.IsID(id) {
+	if !store.IsID(id) || !store.ValidTenant(tenant) {
 		return Application{}, notFound()
 	}
 	it, err := s.db.Tenant(tenant).Get(ctx, appKey(id))

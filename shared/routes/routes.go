@@ -111,6 +111,7 @@ var Table = []Route{
 	{"POST", "/api/v1/tenants/{tenant}/operator-login", Auth, Public, "Operator sign-in, first step: username and password"},
 	{"POST", "/api/v1/tenants/{tenant}/operator-login/totp", Auth, Public, "Operator sign-in, second step: TOTP or recovery code"},
 	{"POST", "/api/v1/tenants/{tenant}/operator-login/enrolment", Auth, Public, "Operator sign-in, first time: enrol the TOTP second factor"},
+	{"POST", "/api/v1/tenants/{tenant}/operator/password", Auth, Operator | Admin, "Change one's own password (the current one is required); ends the account's other sessions"},
 
 	// Administration of a Comune's staff, partner keys and terms of use.
 	{"GET", "/api/v1/tenants/{tenant}/admin/operators", Backoffice, Admin, "List the Comune's operators and admins"},
@@ -151,7 +152,7 @@ var Table = []Route{
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/metrics", Backoffice, Operator | Admin, "Applications by service and status, submissions per day, times to conclusion, backlog"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/audit", Backoffice, Admin, "The audit log, by application or by operator"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "List webhook subscriptions"},
-	{"POST", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "Subscribe a URL to application status changes; each POST is signed: Stanza-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> with the secret shown once"},
+	{"POST", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "Subscribe a URL to application status changes (application.status_changed) and new messages (message.created); each POST is signed: Stanza-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> with the secret shown once"},
 	{"DELETE", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}", Backoffice, Admin, "Remove a webhook subscription"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks/{webhook}/deliveries", Backoffice, Admin, "A webhook's delivery log"},
 
@@ -162,7 +163,7 @@ var Table = []Route{
 	{"PUT", "/api/v1/tenants/{tenant}/admin/services/{service}/form", Backoffice, Admin, "Upload the service's Form.io definition and settings (validated)"},
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/services/{service}/protocol", Backoffice, Operator | Admin, "The service's protocol configuration (read-only)"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/offices", Backoffice, Admin, "List the Comune's offices"},
-	{"PUT", "/api/v1/tenants/{tenant}/admin/offices/{office}", Backoffice, Admin, "Create or rename an office"},
+	{"PUT", "/api/v1/tenants/{tenant}/admin/offices/{office}", Backoffice, Admin, "Create an office, or change its name or managers"},
 
 	// Partner API (API key, or a short-lived token obtained with it).
 	{"POST", "/api/v1/tenants/{tenant}/partner/token", Backoffice, Partner, "Exchange the API key for a short-lived token"},
@@ -176,7 +177,12 @@ var Table = []Route{
 	{"PUT", "/api/v1/tenants/{tenant}/partner/applications/{application}/protocol", Backoffice, Partner, "Attach protocol data"},
 
 	// Messages between citizens and operators.
-	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/messages", Messaging, Citizen | Operator, "Messages of an application"},
+	{"GET", "/api/v1/tenants/{tenant}/applications/{application}/messages", Messaging, Citizen, "The messages of the citizen's application with the Comune, oldest first"},
+	{"POST", "/api/v1/tenants/{tenant}/applications/{application}/messages", Messaging, Citizen, "Write to the Comune about an application; an Idempotency-Key header makes a repeated request return the same message"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/messages", Messaging, Operator | Admin, "The messages between the citizen and the office, oldest first"},
+	{"POST", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/messages", Messaging, Operator | Admin, "Write to the citizen (emailed a notice; shown as the Comune, without the operator's name); optional Idempotency-Key header"},
+	{"GET", "/api/v1/tenants/{tenant}/partner/applications/{application}/messages", Messaging, Partner, "The messages between the citizen and the office, oldest first"},
+	{"POST", "/api/v1/tenants/{tenant}/partner/applications/{application}/messages", Messaging, Partner, "Write to the citizen on the office's behalf; optional Idempotency-Key header"},
 
 	// Profiling: notices, opportunities and deadlines.
 	{"GET", "/api/v1/tenants/{tenant}/notices", Profiling, Citizen, "Notices that concern the citizen"},

@@ -285,6 +285,17 @@ func (s *Store) End(ctx context.Context, w http.ResponseWriter, id string) error
 // when an account is disabled or its credentials change. Browsers keep their
 // cookies, which no longer name a session.
 func (s *Store) EndAll(ctx context.Context, role routes.Access, tenant, subject string) error {
+	return s.EndOthers(ctx, role, tenant, subject, "")
+}
+
+// EndOthers ends every session of one account except the one with id keep:
+// after a password change, whoever signed in with the old password is out,
+// and the browser that made the change stays in.
+func (s *Store) EndOthers(ctx context.Context, role routes.Access, tenant, subject, keep string) error {
+	var kept store.Key
+	if keep != "" {
+		kept = itemKey(hashOf(keep))
+	}
 	g := s.db.Global()
 	// Collect first, then delete, so that deleting cannot disturb the pages.
 	var keys []store.Key
@@ -295,7 +306,9 @@ func (s *Store) EndAll(ctx context.Context, role routes.Access, tenant, subject 
 			return err
 		}
 		for _, it := range page.Items {
-			keys = append(keys, it.Key)
+			if it.Key != kept {
+				keys = append(keys, it.Key)
+			}
 		}
 		if cursor = page.Cursor; cursor == "" {
 			break

@@ -321,6 +321,26 @@ func TestEndAll(t *testing.T) {
 	}
 }
 
+func TestEndOthersKeepsOneSession(t *testing.T) {
+	s, _ := newStore(t)
+	kept, keptCookie := create(t, s, operator, SAML{})
+	_, ended := create(t, s, operator, SAML{})
+	_, citizens := create(t, s, citizen, SAML{})
+
+	if err := s.EndOthers(context.Background(), routes.Operator, operator.Tenant, operator.Subject, kept.ID); err != nil {
+		t.Fatalf("EndOthers: %v", err)
+	}
+	if p, _ := load(t, s, keptCookie); p.Role != routes.Operator {
+		t.Errorf("the kept session: got %+v, want it live", p)
+	}
+	if p, _ := load(t, s, ended); !p.Anonymous() {
+		t.Errorf("the other session of the account: got %+v, want anonymous", p)
+	}
+	if p, _ := load(t, s, citizens); p.Role != routes.Citizen {
+		t.Errorf("a citizen with the same subject: got %+v, want it live", p)
+	}
+}
+
 func TestValidCSRF(t *testing.T) {
 	sess := Session{CSRF: "token-123"}
 	tests := []struct {

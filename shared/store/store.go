@@ -58,14 +58,16 @@
 //	signed-in    every session of an account   g      GSI1 PK "sessions#<role>#<tenant>#<subject>", SK "<sha256 of the id>"
 //	operator     sign in with a password       t      PK "operators", SK "<username>"
 //	admin        one operator (change, reset)  t      PK "operators", SK "<username>"
+//	operator     change own password           t      PK "operators", SK "<username>" (version-checked)
 //	admin        operators of a Comune         t      PK "operators", SK "<username>" (read whole)
 //	partner      resolve an API key            t      PK "api-keys", SK "<key id>"
 //	admin        API keys of a Comune          t      PK "api-keys", SK "<key id>" (read whole)
 //	admin        webhooks of a Comune          t      PK "webhooks", SK "<id>" (read whole; put if absent)
 //	worker       enqueue a webhook delivery    t      PK "webhook#<id>#application#<application>", SK "<version, 12 digits>" (put if absent)
-//	worker       earliest pending delivery     t      PK "webhook#<id>#application#<application>", SK up to "<version>" (a page, in order)
-//	worker       webhook deliveries now due    t      GSI1 PK "webhooks-due", SK "<due UTC time>#<id>#<application>#<version>" (up to now, a page)
-//	admin        a webhook's delivery log      t      GSI2 PK "webhook#<id>#deliveries", SK "<event UTC time>#<application>#<version>" (reverse, a page)
+//	worker       enqueue a message's delivery  t      PK "webhook#<id>#application#<application>", SK "<version, 12 digits>#m#<message UTC time>#<message id>" (put if absent)
+//	worker       earliest pending delivery     t      PK "webhook#<id>#application#<application>", SK up to the delivery's own (a page, in order)
+//	worker       webhook deliveries now due    t      GSI1 PK "webhooks-due", SK "<due UTC time>#<id>#<application>#<version>[#m#<message UTC time>#<message id>]" (up to now, a page)
+//	admin        a webhook's delivery log      t      GSI2 PK "webhook#<id>#deliveries", SK "<event UTC time>#<application>#<version>[#m#<message UTC time>#<message id>]" (reverse, a page)
 //	citizen      one application (any role)    t      PK "application#<id>", SK "application"
 //	citizen      own draft for a service       t      PK "citizen#<fiscal code>", SK "draft#<service>" (put if absent; holds the draft's id)
 //	citizen      applications of a status tab  t      GSI1 PK "citizen#<fiscal code>#group#<group>", SK "<updated UTC time>#<id>" (reverse, a page)
@@ -78,6 +80,8 @@
 //	operator     search by applicant           t      PK "search#applicant#<fiscal code>", SK "<submitted UTC time>#<id>" (reverse, a page; kept by the worker)
 //	operator     search by protocol number     t      PK "search#protocol#<number>", SK "<submitted UTC time>#<id>" (a page; kept by the worker)
 //	operator     internal notes of one         t      PK "application#<id>", SK prefix "note#" (a page; each "note#<UTC time>#<id>", put if absent)
+//	citizen      messages of an application    t      PK "application#<id>", SK prefix "message#" (a page, oldest first; each "message#<UTC time>#<id>", put if absent)
+//	citizen      repeat a message's request    t      PK "application#<id>", SK "message-key#<message id>" (put if absent; expires after 1 day)
 //	worker       draw a protocol number        t      PK "protocol#<year>", SK "counter" (counter)
 //	worker       registration of a request     t      PK "protocol-request#<request id>", SK "registration" (put if absent)
 //	citizen      receipt of an application     t      PK "application#<id>", SK "receipt" (put if absent by the worker, then version-checked)
@@ -88,8 +92,9 @@
 //	admin        audit log of an application   t      GSI2 PK "audit#application#<id>", SK "<UTC time>#<id>" (reverse, a page)
 //	operator     metrics of a service          t      PK "metrics#<service>", SK "status#<code>", "day#<date>", "week#<ISO week>", "duration#<bucket>" (counters kept by the worker; one batch get)
 //	operator     oldest open application       t      PK "metrics#open#<service>", SK "<submitted UTC time>#<id>" (limit 1; kept by the worker)
-//	admin        offices of a Comune           t      PK "offices", SK "<slug>" (read whole)
-//	admin        one office (create, rename)   t      PK "offices", SK "<slug>"
+//	admin        offices of a Comune           t      PK "offices", SK "<slug>" (read whole; also to check an operator's offices exist)
+//	admin        one office (create, edit)     t      PK "offices", SK "<slug>" (put if absent / if its version)
+//	staff        offices one manages           t      PK "offices", SK "<slug>" (read whole; at each session read and reassignment)
 package store
 
 import (

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/messaggio"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/worker"
@@ -61,11 +62,27 @@ func statusEvent(ch store.Change) (ev Payload, seq int64, ok bool, err error) {
 	}, ch.New.Version, true, nil
 }
 
+// messageEvent returns the event of a change that created a message.
+func messageEvent(ch store.Change) (ev Payload, seq int64, ok bool, err error) {
+	m, ok, err := messaggio.Created(ch)
+	if err != nil || !ok {
+		return Payload{}, 0, false, err
+	}
+	sum := sha256.Sum256([]byte(ch.ID))
+	return Payload{
+		ID: "evt_" + hex.EncodeToString(sum[:16]), Type: MessageCreated, Tenant: m.Tenant,
+		Application: m.Application, Service: m.Service, Message: m.ID, Author: m.Author, At: m.At.UTC(),
+	}, m.After, true, nil
+}
+
 // Handle enqueues the change's event for each subscription that wants it.
 // The delivery's key is made of the change's content, so a change that
 // comes again finds its deliveries there and adds none.
 func (h enqueuer) Handle(ctx context.Context, ch store.Change) error {
 	ev, seq, ok, err := statusEvent(ch)
+	if err == nil && !ok {
+		ev, seq, ok, err = messageEvent(ch)
+	}
 	if err != nil {
 		// An unreadable record will be as unreadable next time: holding
 		// the change back would block every later one.
@@ -161,12 +178,12 @@ func (s *Store) runTenant(ctx context.Context, tenant string) (int, error) {
 
 // head returns the earliest pending delivery of d's application to d's
 // subscription, d itself when it is next: a query of the base table, which
-// is read consistently, in version order. ok is false when none is
-// pending any more.
+// is read consistently, in the order of the events (see position). ok is
+// false when none is pending any more.
 func (s *Store) head(ctx context.Context, tenant string, d Delivery) (first Delivery, ok bool, err error) {
 	cursor := ""
 	for {
-		page, err := s.db.Tenant(tenant).Query(ctx, store.Query{PK: chainPK(d.Subscription, d.Event.Application), To: seqKey(d.Seq)}, cursor)
+		page, err := s.db.Tenant(tenant).Query(ctx, store.Query{PK: chainPK(d.Subscription, d.Event.Application), To: d.position()}, cursor)
 		if err != nil {
 			return Delivery{}, false, err
 		}
@@ -194,7 +211,7 @@ func (s *Store) attempt(ctx context.Context, tenant string, d Delivery) (bool, e
 	if err != nil || !ok {
 		return false, err
 	}
-	if first.Seq != d.Seq {
+	if first.position() != d.position() {
 		// d waits for an earlier delivery: it is due again when that one
 		// is, so that waiting deliveries do not crowd the front of the
 		// queue and hold back the others.

@@ -12,11 +12,23 @@
 //	 "application": "<id>", "service": "<slug>", "from": 2000, "to": 3000,
 //	 "at": "2026-03-01T10:00:00Z"}
 //
-// from and to are the statuses' numeric codes (see package pratica). The id
-// is derived from the store change that caused the event, so it is the same
-// however often the change comes: a receiver deduplicates by it, since a
-// delivery can come more than once (after a timeout whose request did
-// arrive, or a crash between sending and recording it).
+// from and to are the statuses' numeric codes (see package pratica).
+//
+// message.created: the citizen or the office wrote a message on an
+// application (see package messaggio):
+//
+//	{"id": "evt_…", "type": "message.created", "tenant": "esempio",
+//	 "application": "<id>", "service": "<slug>", "message": "<message id>",
+//	 "author": "citizen", "at": "2026-03-01T10:05:00Z"}
+//
+// author is citizen, operator or partner. The text is not in the event:
+// personal data stays in the portal, and the receiver reads the message
+// through the partner API.
+//
+// The id of an event is derived from the store change that caused it, so
+// it is the same however often the change comes: a receiver deduplicates
+// by it, since a delivery can come more than once (after a timeout whose
+// request did arrive, or a crash between sending and recording it).
 //
 // # Signature
 //
@@ -34,7 +46,12 @@
 // A request of the portal never waits for a receiver. The change-feed
 // handler (Handler) only enqueues: for each subscription to the event it
 // puts one delivery item, keyed by subscription, application and the
-// application's version, so a redelivered change enqueues nothing new.
+// event's position among the application's events, so a redelivered
+// change enqueues nothing new. A status change's position is the version
+// it gave the application; a message does not change the application, and
+// its position follows the version the application had when the message
+// was written: "<version>#m#<message time>#<message id>", which sorts after
+// that version's status change and before the next one.
 // RunDue then sends the deliveries that are due: the local server calls it
 // from a goroutine (Run), the cloud's worker function at each invocation.
 //
@@ -55,12 +72,13 @@
 //
 //   - subscriptions: PK "webhooks", SK "<id>";
 //   - deliveries: PK "webhook#<id>#application#<application>", SK the
-//     application's version in 12 digits, so that one query in key order
-//     finds the earliest pending delivery of an application;
+//     event's position: the application's version in 12 digits, followed
+//     for a message by "#m#<message time>#<message id>", so that one query
+//     in key order finds the earliest pending delivery of an application;
 //   - in GSI1, pending deliveries by when they are due: PK "webhooks-due",
-//     SK "<due time>#<subscription>#<application>#<version>";
+//     SK "<due time>#<subscription>#<application>#<position>";
 //   - in GSI2, the delivery log: PK "webhook#<id>#deliveries", SK "<event
-//     time>#<application>#<version>", read newest first.
+//     time>#<application>#<position>", read newest first.
 package webhook
 
 import (
@@ -89,21 +107,29 @@ import (
 // EventType names a kind of event.
 type EventType string
 
-// StatusChanged is an application's move from one status to another.
-const StatusChanged EventType = "application.status_changed"
+// The events.
+const (
+	// StatusChanged is an application's move from one status to another.
+	StatusChanged EventType = "application.status_changed"
+	// MessageCreated is a new message on an application.
+	MessageCreated EventType = "message.created"
+)
 
 // EventTypes lists the events a subscription may ask for.
-var EventTypes = []EventType{StatusChanged}
+var EventTypes = []EventType{StatusChanged, MessageCreated}
 
 // Payload is an event as a receiver is told it: the body of each delivery.
+// From and To are a status change's; Message and Author a message's.
 type Payload struct {
 	ID          string         `json:"id"`
 	Type        EventType      `json:"type"`
 	Tenant      string         `json:"tenant"`
 	Application string         `json:"application"`
 	Service     string         `json:"service"`
-	From        pratica.Status `json:"from"`
-	To          pratica.Status `json:"to"`
+	From        pratica.Status `json:"from,omitempty"`
+	To          pratica.Status `json:"to,omitempty"`
+	Message     string         `json:"message,omitempty"`
+	Author      pratica.Role   `json:"author,omitempty"`
 	At          time.Time      `json:"at"`
 }
 
@@ -144,7 +170,7 @@ type Attempt struct {
 type Delivery struct {
 	Subscription string         `json:"subscription"`
 	Event        Payload        `json:"event"`
-	Seq          int64          `json:"seq"` // the application's version that the event follows
+	Seq          int64          `json:"seq"` // the application's version that the event follows (see position)
 	Status       DeliveryStatus `json:"status"`
 	Attempts     []Attempt      `json:"attempts"`
 	CreatedAt    time.Time      `json:"createdAt"`
@@ -232,6 +258,17 @@ func subKey(id string) store.Key { return store.Key{PK: subscriptions, SK: id} }
 
 func seqKey(seq int64) string { return fmt.Sprintf("%012d", seq) }
 
+// position is where d's event stands among its application's events, in
+// key order: the version a status change gave the application, or for a
+// message the version it followed, then the message's time and id.
+func (d Delivery) position() string {
+	p := seqKey(d.Seq)
+	if d.Event.Type == MessageCreated {
+		p += "#m#" + store.TimeKey(d.Event.At) + "#" + d.Event.Message
+	}
+	return p
+}
+
 func chainPK(sub, app string) string { return "webhook#" + sub + "#application#" + app }
 
 func logPK(sub string) string { return "webhook#" + sub + "#deliveries" }
@@ -245,14 +282,14 @@ func (d Delivery) item() (store.Item, error) {
 	if err != nil {
 		return store.Item{}, err
 	}
-	tail := d.Event.Application + "#" + seqKey(d.Seq)
+	tail := d.Event.Application + "#" + d.position()
 	ix := map[store.Index]store.Key{
 		store.GSI2: {PK: logPK(d.Subscription), SK: store.TimeKey(d.Event.At) + "#" + tail},
 	}
 	if d.Status == Pending {
 		ix[store.GSI1] = store.Key{PK: duePK, SK: store.TimeKey(d.NextAt) + "#" + d.Subscription + "#" + tail}
 	}
-	return store.Item{Key: store.Key{PK: chainPK(d.Subscription, d.Event.Application), SK: seqKey(d.Seq)}, Indexes: ix, Data: data}, nil
+	return store.Item{Key: store.Key{PK: chainPK(d.Subscription, d.Event.Application), SK: d.position()}, Indexes: ix, Data: data}, nil
 }
 
 func deliveries(items []store.Item) ([]Delivery, error) {

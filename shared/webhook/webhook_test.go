@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/messaggio"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/seed"
 	"github.com/stanzaportal/stanza/shared/store"
@@ -107,6 +108,7 @@ func (e env) apply(t *testing.T, actor pratica.Actor, id string, ev pratica.Even
 // received is one request a receiver got.
 type received struct {
 	event webhook.Payload
+	body  string
 	ok    bool
 }
 
@@ -146,7 +148,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	defer r.mu.Unlock()
 	fail := r.failures > 0
 	r.failures--
-	r.got = append(r.got, received{event: ev, ok: !fail})
+	r.got = append(r.got, received{event: ev, body: string(body), ok: !fail})
 	if fail {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
@@ -183,7 +185,12 @@ func validSignature(secret, header string, body []byte, now time.Time) bool {
 
 func (e env) subscribe(t *testing.T, r *receiver) webhook.Subscription {
 	t.Helper()
-	sub, secret, err := e.hooks.Subscribe(context.Background(), tenant, r.srv.URL+"/hook", []webhook.EventType{webhook.StatusChanged}, "admin")
+	return e.subscribeTo(t, r, webhook.StatusChanged)
+}
+
+func (e env) subscribeTo(t *testing.T, r *receiver, events ...webhook.EventType) webhook.Subscription {
+	t.Helper()
+	sub, secret, err := e.hooks.Subscribe(context.Background(), tenant, r.srv.URL+"/hook", events, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,5 +520,78 @@ func TestAccessPatternDeliveryLog(t *testing.T) {
 	page, err := e.db.Tenant(tenant).Query(context.Background(), store.Query{Index: store.GSI2, PK: "webhook#" + sub.ID + "#deliveries", Reverse: true}, "")
 	if err != nil || len(page.Items) != 1 || !strings.HasSuffix(page.Items[0].Indexes[store.GSI2].SK, "#"+a.ID+"#000000000002") {
 		t.Errorf("got %+v, %v; want the delivery in the log", page.Items, err)
+	}
+}
+
+// post writes a message on application id as actor.
+func (e env) post(t *testing.T, actor pratica.Actor, id, text string) messaggio.Message {
+	t.Helper()
+	m, _, err := messaggio.New(e.db, e.apps).Post(context.Background(), tenant, actor, id, text, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMessageEventsInOrder: messages are announced, signed and without
+// their text, each once, in their place among the application's status
+// changes, through a receiver that fails twice first; a subscription to
+// status changes alone hears of no message.
+func TestMessageEventsInOrder(t *testing.T) {
+	e := newEnv(t)
+	r := e.newReceiver(t, 2)
+	e.subscribeTo(t, r, webhook.StatusChanged, webhook.MessageCreated)
+	statusOnly := e.newReceiver(t, 0)
+	e.subscribe(t, statusOnly)
+
+	a := e.submitted(t)
+	asked := e.post(t, citizen, a.ID, "Testo riservato del cittadino")
+	e.apply(t, pratica.SystemActor, a.ID, pratica.Register, pratica.Input{Protocol: &pratica.Protocol{Number: "2026/0000001", At: time.Now()}})
+	answered := e.post(t, pratica.Actor{Role: pratica.Partner, Subject: "k"}, a.ID, "Risposta dell'ufficio")
+	e.pump(t)
+	e.drain(t)
+
+	var order []string
+	for _, g := range r.requests() {
+		if !g.ok {
+			continue
+		}
+		ev := g.event
+		switch ev.Type {
+		case webhook.StatusChanged:
+			order = append(order, "status "+strconv.Itoa(int(ev.To)))
+		case webhook.MessageCreated:
+			order = append(order, "message "+ev.Message+" by "+ev.Author.String())
+			if ev.Application != a.ID || ev.Service != "iscrizione-asilo-nido" || ev.Tenant != tenant || !strings.HasPrefix(ev.ID, "evt_") || ev.At.IsZero() {
+				t.Errorf("got %+v, want the message's application, service, Comune, id and time", ev)
+			}
+			if strings.Contains(g.body, "Testo riservato") || strings.Contains(g.body, "Risposta dell'ufficio") || strings.Contains(g.body, `"from"`) {
+				t.Errorf("the event carries more than it should: %s", g.body)
+			}
+		}
+	}
+	want := []string{"status 2000", "message " + asked.ID + " by citizen", "status 3000", "message " + answered.ID + " by partner"}
+	if strings.Join(order, "\n") != strings.Join(want, "\n") {
+		t.Errorf("delivered\n%s\nwant, each once\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"))
+	}
+	for _, g := range statusOnly.requests() {
+		if g.event.Type != webhook.StatusChanged {
+			t.Errorf("a subscription to status changes got %s", g.event.Type)
+		}
+	}
+	if n := len(statusOnly.requests()); n != 2 {
+		t.Errorf("the status-only subscription got %d events, want 2", n)
+	}
+}
+
+func TestAccessPatternEnqueueAMessageDelivery(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subscribeTo(t, e.newReceiver(t, 0), webhook.MessageCreated)
+	a := e.submitted(t)
+	m := e.post(t, citizen, a.ID, "Domanda")
+	e.pump(t)
+	page, err := e.db.Tenant(tenant).Query(context.Background(), store.Query{PK: "webhook#" + sub.ID + "#application#" + a.ID}, "")
+	if want := "000000000002#m#" + store.TimeKey(m.At) + "#" + m.ID; err != nil || len(page.Items) != 1 || page.Items[0].Key.SK != want || page.Items[0].Version != 1 {
+		t.Errorf("got %+v, %v; want one delivery at SK %s, enqueued once", page.Items, err, want)
 	}
 }
