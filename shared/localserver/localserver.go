@@ -11,9 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,20 +161,32 @@ func (s *Server) handler() http.Handler {
 	for path, idp := range s.Portal.TestIdPs {
 		local.Handle(path+"/", idp.Handler())
 	}
-	local.Handle("/", webApps(http.FileServerFS(web.Files)))
+	local.Handle("/", webApps(web.Files))
 	mux.Handle("/", httpapi.Observe(s.log, local))
 	return mux
 }
 
-// webApps serves the static apps under a strict content policy: their own
-// scripts, styles and images only.
-func webApps(files http.Handler) http.Handler {
+// webApps serves the built web apps under a strict content policy: their
+// own scripts, styles, fonts and images only. The back office routes its
+// pages in the browser (/backoffice/pratiche/<id>), so a page path under
+// /backoffice/ that names no file gets the app's index.html: a reload or a
+// shared link opens the same page. Paths with an extension are files, and a
+// missing one stays a 404 rather than a page.
+func webApps(files fs.FS) http.Handler {
+	static := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		files.ServeHTTP(w, r)
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if strings.HasPrefix(name, "backoffice/") && path.Ext(name) == "" {
+			if _, err := fs.Stat(files, name); errors.Is(err, fs.ErrNotExist) {
+				http.ServeFileFS(w, r, files, "backoffice/index.html")
+				return
+			}
+		}
+		static.ServeHTTP(w, r)
 	})
 }
 
