@@ -9,13 +9,22 @@
 //   - stanza:assets: the directory with the built functions, one folder per
 //     function holding its bootstrap (default build/functions, which
 //     `make build` writes). Relative paths start at the repository root.
+//   - stanza:web: the directory with the built web apps (default web/dist,
+//     which `make web` writes), deployed to the web bucket that CloudFront
+//     serves. Synthesis fails, asking for `make web`, when it holds no
+//     built app.
 //   - stanza:uploadOrigins: the browser origins that may use signed URLs on
 //     the uploads bucket, as a JSON list in cdk.json or comma-separated with
-//     -c (default none).
+//     -c (default: the portal's own origin, that of stanza:publicUrl or of
+//     the distribution).
 //   - stanza:publicUrl: the portal's public URL, an https URL such as a
-//     Comune's own domain mapped to the API; SAML entity IDs and endpoints
-//     and the links in emails start with it. Default: the HTTP API's own
-//     endpoint.
+//     Comune's own domain mapped to the CloudFront distribution; SAML
+//     entity IDs and endpoints and the links in emails start with it.
+//     Default: the distribution's own https URL (the WebUrl output).
+//   - stanza:certificateArn: the ACM certificate, in us-east-1 as CloudFront
+//     requires, of stanza:publicUrl's host, which must then be given with
+//     no path: the distribution answers to that host with TLS 1.2 at least.
+//     Default: none, CloudFront's own domain and certificate.
 //   - stanza:config: optional portal options (see shared/config), given to
 //     every function as environment variables: a JSON object in cdk.json,
 //     or a string holding one with -c, such as
@@ -75,6 +84,8 @@ const (
 	assetsKey      = "stanza:assets"
 	originsKey     = "stanza:uploadOrigins"
 	publicURLKey   = "stanza:publicUrl"
+	webKey         = "stanza:web"
+	certificateKey = "stanza:certificateArn"
 	configKey      = "stanza:config"
 	sesIdentityKey = "stanza:sesIdentityArn"
 )
@@ -109,6 +120,14 @@ func build(app awscdk.App) (awscdk.Stack, error) {
 		return nil, err
 	}
 	fromContext := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	web := "web/dist"
+	if v, ok := fromContext(webKey).(string); ok && v != "" {
+		web = v
+	}
+	web, err = filepath.Abs(web)
+	if err != nil {
+		return nil, err
+	}
 	origins, err := stringList(fromContext(originsKey))
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", originsKey, err)
@@ -125,10 +144,16 @@ func build(app awscdk.App) (awscdk.Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("context %s: %w", sesIdentityKey, err)
 	}
+	certificate, err := certificateARN(fromContext(certificateKey), base)
+	if err != nil {
+		return nil, fmt.Errorf("context %s: %w", certificateKey, err)
+	}
 	stack, err := NewStack(app, "Stanza", StackProps{
 		Assets:         assets,
+		Web:            web,
 		UploadOrigins:  origins,
 		PublicURL:      base,
+		CertificateARN: certificate,
 		Options:        options,
 		SESIdentityARN: identity,
 	})
@@ -181,6 +206,40 @@ func publicURL(v any) (string, error) {
 		return "", fmt.Errorf("got %q, want an absolute https URL without query or fragment", s)
 	}
 	return strings.TrimSuffix(s, "/"), nil
+}
+
+// publicHost returns the host of a public URL that publicURL accepted, or
+// "" for none.
+func publicHost(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// acmCertificateARN matches the ARN of an ACM certificate in us-east-1, the
+// only region whose certificates CloudFront uses, in any partition.
+var acmCertificateARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]+$`)
+
+// certificateARN reads the custom domain's certificate: empty, or the ARN
+// of a certificate in us-east-1, given with base, the public URL, naming the
+// domain itself: the distribution serves the portal at the root.
+func certificateARN(v any, base string) (string, error) {
+	s, ok := v.(string)
+	if v != nil && !ok {
+		return "", fmt.Errorf("got %v (%T), want a string", v, v)
+	}
+	if s == "" {
+		return "", nil
+	}
+	if !acmCertificateARN.MatchString(s) {
+		return "", fmt.Errorf("got %q, want the ARN of an ACM certificate in us-east-1, arn:aws:acm:us-east-1:<account>:certificate/<id>", s)
+	}
+	if u, err := url.Parse(base); base == "" || err != nil || u.Path != "" {
+		return "", fmt.Errorf("got a certificate with the public URL %q, want %s set to the https URL of the certificate's domain, with no path", base, publicURLKey)
+	}
+	return s, nil
 }
 
 // passThrough are the options of shared/config that a deployment may set

@@ -33,14 +33,21 @@ type StackProps struct {
 	// Assets is the directory with one folder per function, each holding
 	// the function's bootstrap executable, as `make build` writes them.
 	Assets string
+	// Web is the directory with the built web apps, as `make web` writes
+	// them.
+	Web string
 	// UploadOrigins are the browser origins allowed to PUT and GET objects of
 	// the uploads bucket directly, with the signed URLs the portal hands out.
-	// None means browsers cannot use those URLs.
+	// None means the portal's own origin.
 	UploadOrigins []string
 	// PublicURL is the portal's public URL, without a trailing slash: a
-	// Comune's own domain in front of the API. Empty means the HTTP API's
-	// own endpoint.
+	// Comune's own domain in front of the distribution. Empty means the
+	// distribution's own https URL.
 	PublicURL string
+	// CertificateARN is the certificate, in us-east-1, of PublicURL's host,
+	// which the distribution then answers to. Empty means CloudFront's own
+	// domain and certificate.
+	CertificateARN string
 	// Options are portal options of shared/config (passThrough), passed to
 	// every function as they are.
 	Options map[string]string
@@ -101,13 +108,18 @@ var functions = []function{
 const logRetention = awslogs.RetentionDays_THREE_MONTHS
 
 // NewStack defines the whole portal: the table, the buckets, the signing key,
-// the SAML key pair's secret, one function per entry of functions, and the
-// HTTP API built from routes.Table. It returns an error, before defining
-// anything, when the function table misses a function of routes.Functions or
-// a function's bootstrap is not in props.Assets. The other props are taken
-// as given: build checks them as it reads them from the context.
+// the SAML key pair's secret, one function per entry of functions, the
+// HTTP API built from routes.Table, and the CloudFront distribution that
+// serves the web apps and the API on one origin. It returns an error, before
+// defining anything, when the function table misses a function of
+// routes.Functions, a function's bootstrap is not in props.Assets or the web
+// apps are not in props.Web. The other props are taken as given: build
+// checks them as it reads them from the context.
 func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.Stack, error) {
 	if err := checkFunctions(props.Assets); err != nil {
+		return nil, err
+	}
+	if err := checkWeb(props.Web); err != nil {
 		return nil, err
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
@@ -130,25 +142,41 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 	samlKeys := newSAMLKeySecret(stack)
 
 	logs := newLogBucket(stack)
-	uploads := newUploadsBucket(stack, logs, props.UploadOrigins)
-	archive := newArchiveBucket(stack, logs)
 
-	// The API comes before the functions, whose environment names its
-	// endpoint; its routes, which name the functions, come after them. The
-	// API resource itself refers to no function, so there is no cycle.
+	// The API and the distribution in front of it come before the
+	// functions, whose environment names the distribution's URL; the API's
+	// routes, which name the functions, come after them. Neither the API
+	// resource nor the distribution refers to a function, so there is no
+	// cycle.
 	api := newAPI(stack)
-	baseURL := api.ApiEndpoint()
+	site := newSite(stack, logs, api, props.Web, publicHost(props.PublicURL), props.CertificateARN)
+	origin := siteOrigin(props.PublicURL, site.distribution)
+	baseURL := origin
 	if props.PublicURL != "" {
 		baseURL = jsii.String(props.PublicURL)
 	}
+	origins := jsii.Strings(props.UploadOrigins...)
+	if len(props.UploadOrigins) == 0 {
+		origins = &[]*string{origin}
+	}
+	uploads := newUploadsBucket(stack, logs, origins)
+	archive := newArchiveBucket(stack, logs)
+
 	env := map[string]*string{
-		"STANZA_MODE":           jsii.String("production"),
-		"STANZA_BASE_URL":       baseURL,
-		"STANZA_TABLE":          table.TableName(),
-		"STANZA_UPLOADS_BUCKET": uploads.BucketName(),
-		"STANZA_ARCHIVE_BUCKET": archive.BucketName(),
-		"STANZA_SECRET_ARN":     secret.SecretArn(),
-		"STANZA_SAML_KEY_ARN":   samlKeys.SecretArn(),
+		"STANZA_MODE":     jsii.String("production"),
+		"STANZA_BASE_URL": baseURL,
+		// The Lambda adapter builds each request's URL, and so its Host,
+		// from GO_API_HOST. Through CloudFront the Host the API sees is the
+		// API's own, while browsers send the portal's origin in Origin:
+		// the API's same-origin check must compare it with the portal's.
+		"GO_API_HOST": origin,
+		// API Gateway's source IP is CloudFront's; the viewer's is here.
+		"STANZA_CLIENT_ADDRESS_HEADER": jsii.String(clientAddressHeader),
+		"STANZA_TABLE":                 table.TableName(),
+		"STANZA_UPLOADS_BUCKET":        uploads.BucketName(),
+		"STANZA_ARCHIVE_BUCKET":        archive.BucketName(),
+		"STANZA_SECRET_ARN":            secret.SecretArn(),
+		"STANZA_SAML_KEY_ARN":          samlKeys.SecretArn(),
 	}
 	for k, v := range props.Options {
 		env[k] = jsii.String(v)
@@ -177,6 +205,11 @@ func NewStack(scope constructs.Construct, id string, props StackProps) (awscdk.S
 
 	stage := addRoutes(stack, api, fns)
 
+	awscdk.NewCfnOutput(stack, jsii.String("WebUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The portal's web apps and API, on one origin; point a custom domain's DNS at its host"),
+		Value:       jsii.String("https://" + *site.distribution.DistributionDomainName()),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("WebBucketName"), &awscdk.CfnOutputProps{Value: site.bucket.BucketName()})
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url()})
 	awscdk.NewCfnOutput(stack, jsii.String("SamlKeyPairSecretArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Secret to fill with the SPID/CIE key pair before the portal can start"),
@@ -277,9 +310,12 @@ func privateBucket(stack awscdk.Stack, id string, props awss3.BucketProps) awss3
 }
 
 // newLogBucket receives the server access logs of the other buckets, so that
-// every read and write of a citizen's file leaves a trace.
+// every read and write of a citizen's file leaves a trace, and the
+// distribution's. CloudFront delivers its logs with an ACL grant, so the
+// bucket accepts ACLs, its own owner still owning every object.
 func newLogBucket(stack awscdk.Stack) awss3.Bucket {
 	return privateBucket(stack, "AccessLogs", awss3.BucketProps{
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Expiration: awscdk.Duration_Days(jsii.Number(365)),
 		}},
@@ -289,7 +325,7 @@ func newLogBucket(stack awscdk.Stack) awss3.Bucket {
 // newUploadsBucket holds attachments of applications still in progress.
 // Versioning lets an overwritten or deleted attachment be recovered for a
 // while; browsers upload and download with signed URLs, hence CORS.
-func newUploadsBucket(stack awscdk.Stack, logs awss3.Bucket, origins []string) awss3.Bucket {
+func newUploadsBucket(stack awscdk.Stack, logs awss3.Bucket, origins *[]*string) awss3.Bucket {
 	props := awss3.BucketProps{
 		Versioned:              jsii.Bool(true),
 		ServerAccessLogsBucket: logs,
@@ -299,15 +335,13 @@ func newUploadsBucket(stack awscdk.Stack, logs awss3.Bucket, origins []string) a
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	}
-	if len(origins) > 0 {
-		props.Cors = &[]*awss3.CorsRule{{
-			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET},
-			AllowedOrigins: jsii.Strings(origins...),
-			AllowedHeaders: jsii.Strings("*"),
-			ExposedHeaders: jsii.Strings("ETag"),
-			MaxAge:         jsii.Number(3600),
-		}}
-	}
+	props.Cors = &[]*awss3.CorsRule{{
+		AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET},
+		AllowedOrigins: origins,
+		AllowedHeaders: jsii.Strings("*"),
+		ExposedHeaders: jsii.Strings("ETag"),
+		MaxAge:         jsii.Number(3600),
+	}}
 	return privateBucket(stack, "Uploads", props)
 }
 

@@ -24,11 +24,12 @@ import (
 // testOrigin is the upload origin the tests give the app through its context.
 const testOrigin = "https://stanza.comune.example"
 
-// The context of the custom synthesis: a Comune's own domain, the sender's
-// SES identity and some portal options.
+// The context of the custom synthesis: a Comune's own domain with its
+// certificate, the sender's SES identity and some portal options.
 const (
-	testPublicURL = "https://servizi.comune.example"
-	testIdentity  = "arn:aws:ses:eu-south-1:123456789012:identity/comune.example"
+	testPublicURL   = "https://servizi.comune.example"
+	testIdentity    = "arn:aws:ses:eu-south-1:123456789012:identity/comune.example"
+	testCertificate = "arn:aws:acm:us-east-1:123456789012:certificate/0f3c8a52-7d4e-4b8f-9a61-2c5e7b9d1f30"
 )
 
 var testOptions = map[string]any{
@@ -42,7 +43,9 @@ var testOptions = map[string]any{
 var variants = map[string]map[string]any{
 	"default": {},
 	"custom": {
+		originsKey:     []any{testOrigin},
 		publicURLKey:   testPublicURL + "/",
+		certificateKey: testCertificate,
 		sesIdentityKey: testIdentity,
 		configKey:      testOptions,
 	},
@@ -82,6 +85,7 @@ var (
 	assetsMu sync.Once
 	workDir  string // dummy assets and cdk.out, removed by TestMain
 	assets   string // the dummy assets' directory
+	webDir   string // the dummy web apps' directory
 	setupErr error
 )
 
@@ -129,7 +133,7 @@ func synthVariant(t *testing.T, name string) *synthesis {
 }
 
 // newApp returns an app with cdk.json's context (its feature flags change
-// the template), dummy bootstrap files, the test origin and overrides, which
+// the template), dummy bootstrap files and web apps, and overrides, which
 // writes into a cdk.out of its own, named for the case.
 func newApp(name string, overrides map[string]any) (app awscdk.App, err error) {
 	assetsMu.Do(func() { setupErr = writeAssets() })
@@ -145,7 +149,7 @@ func newApp(name string, overrides map[string]any) (app awscdk.App, err error) {
 		return nil, fmt.Errorf("cdk.json: %w", err)
 	}
 	cdkJSON.Context[assetsKey] = assets
-	cdkJSON.Context[originsKey] = []any{testOrigin}
+	cdkJSON.Context[webKey] = webDir
 	// With this flag on, as cdk.json has it, an AwsSolutions finding fails
 	// synthesis, and so every test at once; off, it only fails
 	// TestAwsSolutionsChecks, which names the finding. The template is the same.
@@ -157,9 +161,14 @@ func newApp(name string, overrides map[string]any) (app awscdk.App, err error) {
 	return awscdk.NewApp(&awscdk.AppProps{Context: &cdkJSON.Context, Outdir: jsii.String(outdir)}), nil
 }
 
-// writeAssets writes a dummy bootstrap per function into a new workDir.
+// writeAssets writes a dummy bootstrap per function and dummy web apps into
+// a new workDir. The tests need no build: synthesis only packs the files.
 func writeAssets() (err error) {
 	if workDir, err = os.MkdirTemp("", "stanza-infra-"); err != nil {
+		return err
+	}
+	webDir = filepath.Join(workDir, "web")
+	if err := writeFiles(webDir, "index.html", "backoffice/index.html", "assets/app-1a2b.js"); err != nil {
 		return err
 	}
 	assets = filepath.Join(workDir, "functions")
@@ -168,6 +177,20 @@ func writeAssets() (err error) {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(assets, name, "bootstrap"), []byte("#!/bin/sh\n# "+name+"\n"), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFiles writes small files at the given slash-separated paths below dir.
+func writeFiles(dir string, names ...string) error {
+	for _, name := range names {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(name+"\n"), 0o644); err != nil {
 			return err
 		}
 	}
@@ -418,18 +441,20 @@ func (s *synthesis) secrets(t *testing.T) (signingKey, samlKeys string) {
 }
 
 // env is the environment every function gets, whatever the context:
-// baseURL and the options vary with it.
-func (s *synthesis) env(t *testing.T, baseURL any, options map[string]any) map[string]any {
+// baseURL, the portal's origin and the options vary with it.
+func (s *synthesis) env(t *testing.T, baseURL, origin any, options map[string]any) map[string]any {
 	t.Helper()
 	signingKey, samlKeys := s.secrets(t)
 	env := map[string]any{
-		"STANZA_MODE":           "production",
-		"STANZA_BASE_URL":       baseURL,
-		"STANZA_TABLE":          ref(s.outputRef(t, "TableName")),
-		"STANZA_UPLOADS_BUCKET": ref(s.outputRef(t, "UploadsBucketName")),
-		"STANZA_ARCHIVE_BUCKET": ref(s.outputRef(t, "ArchiveBucketName")),
-		"STANZA_SECRET_ARN":     ref(signingKey),
-		"STANZA_SAML_KEY_ARN":   ref(samlKeys),
+		"STANZA_MODE":                  "production",
+		"STANZA_BASE_URL":              baseURL,
+		"GO_API_HOST":                  origin,
+		"STANZA_CLIENT_ADDRESS_HEADER": "Stanza-Client-Address",
+		"STANZA_TABLE":                 ref(s.outputRef(t, "TableName")),
+		"STANZA_UPLOADS_BUCKET":        ref(s.outputRef(t, "UploadsBucketName")),
+		"STANZA_ARCHIVE_BUCKET":        ref(s.outputRef(t, "ArchiveBucketName")),
+		"STANZA_SECRET_ARN":            ref(signingKey),
+		"STANZA_SAML_KEY_ARN":          ref(samlKeys),
 	}
 	for k, v := range options {
 		env[k] = v
@@ -449,8 +474,8 @@ func (s *synthesis) apiID(t *testing.T) string {
 
 func TestFunctions(t *testing.T) {
 	s := synth(t)
-	if got, want := len(s.ofType("AWS::Lambda::Function")), len(allFunctions()); got != want {
-		t.Errorf("functions: got %d, want %d (one per function, no helper functions)", got, want)
+	if got, want := len(s.ofType("AWS::Lambda::Function")), len(allFunctions())+1; got != want {
+		t.Errorf("functions: got %d, want %d (one per function and the web deployment's, no other helper functions)", got, want)
 	}
 	signingKey, _ := s.secrets(t)
 	s.has(t, signingKey, map[string]any{
@@ -459,8 +484,10 @@ func TestFunctions(t *testing.T) {
 			"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{"PasswordLength": 64}),
 		}),
 	})
-	// No public URL in the context: the API's own endpoint.
-	env := s.env(t, getAtt(s.apiID(t), "ApiEndpoint"), nil)
+	// No public URL in the context: the distribution's own, which is the
+	// portal's origin too.
+	webURL := s.webURL(t)
+	env := s.env(t, webURL, webURL, nil)
 	for _, name := range allFunctions() {
 		t.Run(name, func(t *testing.T) {
 			id := s.functionID(t, name)
@@ -498,7 +525,7 @@ func TestFunctionsWithCustomContext(t *testing.T) {
 			options[k] = v
 		}
 	}
-	env := s.env(t, testPublicURL, options) // without the trailing slash
+	env := s.env(t, testPublicURL, testPublicURL, options) // without the trailing slash
 	for _, name := range allFunctions() {
 		t.Run(name, func(t *testing.T) {
 			s.has(t, s.functionID(t, name), like(map[string]any{
@@ -715,11 +742,12 @@ func denyInsecureTransport() assertions.Matcher {
 func TestBuckets(t *testing.T) {
 	s := synth(t)
 	buckets := s.ofType("AWS::S3::Bucket")
-	if len(buckets) != 3 {
-		t.Fatalf("buckets: got %v, want uploads, archive and access logs", buckets)
+	if len(buckets) != 4 {
+		t.Fatalf("buckets: got %v, want uploads, archive, web and access logs", buckets)
 	}
 	uploads, archive := s.outputRef(t, "UploadsBucketName"), s.outputRef(t, "ArchiveBucketName")
-	logs := otherThan(buckets, uploads, archive)
+	web := s.outputRef(t, "WebBucketName")
+	logs := otherThan(buckets, uploads, archive, web)
 	for _, id := range buckets {
 		t.Run(id, func(t *testing.T) {
 			s.has(t, id, map[string]any{
@@ -742,7 +770,12 @@ func TestBuckets(t *testing.T) {
 			}
 			if id != logs {
 				s.has(t, id, like(map[string]any{
-					"LoggingConfiguration":    assertions.Match_ObjectLike(&map[string]any{"DestinationBucketName": ref(logs)}),
+					"LoggingConfiguration": assertions.Match_ObjectLike(&map[string]any{"DestinationBucketName": ref(logs)}),
+				}))
+			}
+			// The web bucket's files can all be built again.
+			if id == uploads || id == archive {
+				s.has(t, id, like(map[string]any{
 					"VersioningConfiguration": map[string]any{"Status": "Enabled"},
 				}))
 			}
@@ -769,14 +802,27 @@ func TestBuckets(t *testing.T) {
 			})},
 		}))
 	})
-	t.Run("uploads accept browser PUT and GET from the configured origins", func(t *testing.T) {
-		s.has(t, uploads, like(map[string]any{
-			"CorsConfiguration": map[string]any{"CorsRules": []any{assertions.Match_ObjectLike(&map[string]any{
-				"AllowedMethods": []any{"PUT", "GET"},
-				"AllowedOrigins": []any{testOrigin},
-			})}},
-		}))
-	})
+	// CloudFront delivers its logs with an ACL grant.
+	s.has(t, logs, like(map[string]any{
+		"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerPreferred"}}},
+	}))
+	for _, tt := range []struct {
+		variant string
+		want    any
+	}{
+		{"default", s.webURL(t)},
+		{"custom", testOrigin},
+	} {
+		t.Run("uploads accept browser PUT and GET from the origins of "+tt.variant, func(t *testing.T) {
+			s := synthVariant(t, tt.variant)
+			s.has(t, s.outputRef(t, "UploadsBucketName"), like(map[string]any{
+				"CorsConfiguration": map[string]any{"CorsRules": []any{assertions.Match_ObjectLike(&map[string]any{
+					"AllowedMethods": []any{"PUT", "GET"},
+					"AllowedOrigins": []any{tt.want},
+				})}},
+			}))
+		})
+	}
 }
 
 // otherThan returns the one id of ids that is none of the excluded ones.
@@ -1096,6 +1142,10 @@ func errorContains(err error, want string) bool {
 // resource is defined, with an error naming the context key.
 func TestBuildRefusesInvalidContext(t *testing.T) {
 	needNode(t)
+	placeholder := t.TempDir() // a fresh clone's web/dist
+	if err := writeFiles(placeholder, "robots.txt"); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		context map[string]any
@@ -1109,6 +1159,9 @@ func TestBuildRefusesInvalidContext(t *testing.T) {
 			"context stanza:publicUrl: got \"http://servizi.comune.example\", want an absolute https URL"},
 		{"WildcardIdentity", map[string]any{sesIdentityKey: "arn:aws:ses:eu-south-1:123456789012:identity/*"},
 			"context stanza:sesIdentityArn: got "},
+		{"CertificateWithoutPublicURL", map[string]any{certificateKey: testCertificate},
+			"context stanza:certificateArn: got a certificate with the public URL \"\""},
+		{"WebAppsNotBuilt", map[string]any{webKey: placeholder}, "the web apps are not built (run make web)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -34,6 +35,12 @@ type Config struct {
 	// BaseURL is the portal's public URL: SAML endpoints, links in emails and
 	// signed file links start with it. Local default: http://<listen address>.
 	BaseURL string
+	// ClientAddressHeader names the header in which a proxy in front of the
+	// portal (CloudFront's viewer-request function) puts the client's
+	// address; empty means the
+	// connection's peer is the client. Sign-in rate limits and the audit
+	// log count by that address.
+	ClientAddressHeader string
 
 	// Local mode.
 	Addr    string // listen address of the local server
@@ -96,6 +103,13 @@ var options = []option{
 			return err
 		}
 		c.Addr = v
+		return nil
+	}},
+	{"STANZA_CLIENT_ADDRESS_HEADER", "", "header where a proxy in front of the portal puts the client's address, as an IP address with an optional port", func(c *Config, v string) error {
+		if v != "" && !headerName.MatchString(v) {
+			return errors.New("must be a header name")
+		}
+		c.ClientAddressHeader = v
 		return nil
 	}},
 	{"STANZA_DATA_DIR", "./data", "directory of the embedded store and local files", func(c *Config, v string) error {
@@ -172,6 +186,9 @@ var options = []option{
 }
 
 // absolute sets *dst to v when v is an absolute http(s) URL.
+// headerName is an HTTP header name (RFC 9110's token).
+var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
 func absolute(dst *string, v string) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

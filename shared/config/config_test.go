@@ -45,8 +45,14 @@ func TestFromEnv(t *testing.T) {
 			}},
 		{name: "ErrBadIdentityProviderURL", env: map[string]string{"STANZA_SPID_METADATA_URLS": "idp.example/metadata", "STANZA_MAIL_FROM": "nobody", "STANZA_SP_CONTACT_EMAIL": "x"},
 			wantErr: []string{"STANZA_SPID_METADATA_URLS", "STANZA_MAIL_FROM", "STANZA_SP_CONTACT_EMAIL"}},
-		{name: "ErrEveryBadOptionReported", env: map[string]string{"STANZA_MODE": "cloud", "STANZA_ADDR": "8080", "STANZA_SEED": "maybe", "STANZA_BASE_URL": "ftp://x"},
-			wantErr: []string{"STANZA_MODE", "STANZA_ADDR", "STANZA_SEED", "STANZA_BASE_URL"}},
+		{name: "ClientAddressHeader", env: map[string]string{"STANZA_CLIENT_ADDRESS_HEADER": "Stanza-Client-Address"},
+			check: func(t *testing.T, c Config) {
+				if c.ClientAddressHeader != "Stanza-Client-Address" {
+					t.Errorf("got %q", c.ClientAddressHeader)
+				}
+			}},
+		{name: "ErrEveryBadOptionReported", env: map[string]string{"STANZA_MODE": "cloud", "STANZA_ADDR": "8080", "STANZA_SEED": "maybe", "STANZA_BASE_URL": "ftp://x", "STANZA_CLIENT_ADDRESS_HEADER": "Viewer Address:"},
+			wantErr: []string{"STANZA_MODE", "STANZA_ADDR", "STANZA_SEED", "STANZA_BASE_URL", "STANZA_CLIENT_ADDRESS_HEADER"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

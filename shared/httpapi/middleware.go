@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"time"
 
@@ -121,4 +122,37 @@ func Secure(production bool, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ClientAddress makes the address in header the request's RemoteAddr when
+// header is set and holds one IP address, with or without a port
+// ("198.51.100.10", "198.51.100.10:46532", "2001:db8::1",
+// "[2001:db8::1]:443"), so that rate limits, the audit log and access logs
+// count the client and not the proxy in front of the portal (CloudFront,
+// whose viewer-request function writes the header). With header empty it
+// changes nothing. Only a header that the proxy overwrites may be named: a
+// client can send any header.
+func ClientAddress(header string, next http.Handler) http.Handler {
+	if header == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ap, ok := parseAddrPort(r.Header.Get(header)); ok {
+			r = r.Clone(r.Context())
+			r.RemoteAddr = ap.String()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// parseAddrPort reads an IP address with an optional port (0 when none).
+func parseAddrPort(v string) (netip.AddrPort, bool) {
+	if ap, err := netip.ParseAddrPort(v); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	}
+	ip, err := netip.ParseAddr(v)
+	if err != nil || ip.Zone() != "" {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ip.Unmap(), 0), true
 }

@@ -131,7 +131,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Portal, er
 	p.Applications = pratica.NewStore(p.DB)
 	p.Attachments = allegato.NewStore(p.DB, p.Uploads, p.Applications)
 	p.Webhooks = webhook.New(p.DB, webhook.Options{AllowLoopback: cfg.Mode != config.Production, Log: log})
-	p.API = httpapi.NewServer(httpapi.Deps{Webhooks: p.Webhooks, PartnerTokenKey: derive(p.secret, "partner/token"), Applications: p.Applications, Attachments: p.Attachments, Archive: p.Archive, Log: log, DB: p.DB, Production: cfg.Mode == config.Production,
+	p.API = httpapi.NewServer(httpapi.Deps{Webhooks: p.Webhooks, PartnerTokenKey: derive(p.secret, "partner/token"), Applications: p.Applications, Attachments: p.Attachments, Archive: p.Archive, Log: log, DB: p.DB, Production: cfg.Mode == config.Production, ClientAddressHeader: cfg.ClientAddressHeader,
 		Operators: p.Operators, APIKeys: p.APIKeys, Keys: p.APIKeys, Sessions: p.Sessions,
 		Accounts: p.Accounts, Terms: p.Terms, SignIn: p.SignIn, Logout: p.SignIn.Logout})
 	follow := seguito.Deps{
