@@ -31,7 +31,7 @@ unit:
 infra-test: build
 	cd infra && $(GO) test -count=1 ./...
 
-## web: the web apps (root page, back office), built with Vite into web/dist, which the local server embeds
+## web: the web apps (citizens' app, back office), built with Vite into web/dist, which the local server embeds
 web: web/node_modules/.installed
 	npm run build --prefix web
 
@@ -39,7 +39,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	touch $@
 
-## web-test: the back office in headless Chromium against the local server built from this tree
+## web-test: the web apps in headless Chromium against the local server built from this tree
 web-test: web
 	$(GO) build -o build/stanza ./cmd/stanza
 	npm test --prefix web

@@ -15,9 +15,9 @@ function noDataFonts(): Plugin {
   }
 }
 
-// Two pages: the portal's root page and the operators' back office. The
-// output in dist/ is embedded by the local server (web.go) and uploaded to
-// S3 in the cloud.
+// Two pages: the citizens' app at the portal's root and the operators' back
+// office. The output in dist/ is embedded by the local server (web.go) and
+// uploaded to S3 in the cloud.
 export default defineConfig({
   plugins: [noDataFonts()],
   build: {

@@ -15,7 +15,8 @@ import (
 )
 
 // ServiceForm is what a citizen's browser needs to fill a service's
-// application: the Form.io definition and the service's settings.
+// application: the Form.io definition, with its nested forms given inline,
+// and the service's settings.
 type ServiceForm struct {
 	Service  string            `json:"service"`
 	Form     json.RawMessage   `json:"form"`
@@ -101,7 +102,11 @@ func (s *Server) applicationEndpoints() map[string]Endpoint {
 				if err != nil {
 					return err
 				}
-				writeJSON(w, http.StatusOK, ServiceForm{Service: svc.Slug, Form: def.Form, Settings: def.Settings})
+				form, err := inlineForms(r.Context(), cat.Library(), def.Form)
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusOK, ServiceForm{Service: svc.Slug, Form: form, Settings: def.Settings})
 				return nil
 			}),
 		},

@@ -31,6 +31,27 @@ type QueueList struct {
 	Counts map[pratica.Queue]int64 `json:"counts"`
 }
 
+// Assignee is a member of staff an application can be handed to, with
+// the offices they work for: what a manager needs to choose, and no more
+// of the account.
+type Assignee struct {
+	Username string       `json:"username"`
+	Name     string       `json:"name"`
+	Offices  []OfficeName `json:"offices"`
+}
+
+// OfficeName names an office, for people who cannot list the offices.
+type OfficeName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AssigneeList is everyone an application can be reassigned to, by
+// username.
+type AssigneeList struct {
+	Items []Assignee `json:"items"`
+}
+
 // NoteList is a page of an application's internal notes.
 type NoteList struct {
 	Items  []pratica.Note `json:"items"`
@@ -117,6 +138,10 @@ func (s *Server) backofficeEndpoints() map[string]Endpoint {
 		"POST /api/v1/tenants/{tenant}/backoffice/applications/{application}/transitions": {
 			Response: ApplicationView{},
 			Handler:  handle(s.transition),
+		},
+		"GET /api/v1/tenants/{tenant}/backoffice/applications/{application}/assignees": {
+			Response: AssigneeList{},
+			Handler:  handle(s.assignees),
 		},
 		"GET /api/v1/tenants/{tenant}/backoffice/applications/{application}/notes": {
 			Response: NoteList{},
@@ -344,6 +369,62 @@ func (s *Server) mayReassign(r *http.Request, tenant string, p auth.Principal, a
 	return fault.New(fault.Forbidden, "Solo un amministratore o un responsabile dell'ufficio che ha in carico la pratica può riassegnarla.")
 }
 
+// assignees lists whom the caller may hand an application to: those the
+// reassignment would accept, so that choosing from the list cannot fail on
+// the choice. Only who may reassign the application gets the list.
+func (s *Server) assignees(w http.ResponseWriter, r *http.Request) error {
+	tenant := r.PathValue("tenant")
+	p := auth.FromContext(r.Context())
+	a, err := s.deps.Applications.Get(r.Context(), tenant, pratica.ActorOf(p), r.PathValue("application"))
+	if err != nil {
+		return unseen(err)
+	}
+	if err := s.mayReassign(r, tenant, p, a); err != nil {
+		return err
+	}
+	staff, err := s.deps.Operators.List(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	offices, err := s.offices.List(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(offices))
+	for _, o := range offices {
+		names[o.ID] = o.Name
+	}
+	out := AssigneeList{Items: []Assignee{}}
+	for _, op := range staff {
+		if mayTake(op, a.Service) != nil {
+			continue
+		}
+		as := Assignee{Username: op.Username, Name: op.Name, Offices: []OfficeName{}}
+		for _, id := range op.Offices {
+			// An office removed from the records is no longer one to
+			// assign the application to.
+			if name, ok := names[id]; ok {
+				as.Offices = append(as.Offices, OfficeName{ID: id, Name: name})
+			}
+		}
+		out.Items = append(out.Items, as)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// mayTake refuses an account that could not work on an application of
+// service: a disabled one, or an operator not enabled for the service.
+func mayTake(op operatore.Operator, service string) error {
+	switch {
+	case op.Disabled:
+		return fault.New(fault.Invalid, "L'operatore %q è disabilitato.", op.Username)
+	case op.Role != operatore.RoleAdmin && !slices.Contains(op.Services, service):
+		return fault.New(fault.Invalid, "L'operatore %q non è abilitato a questo servizio.", op.Username)
+	}
+	return nil
+}
+
 // checkAssignee refuses to hand an application of service to someone who
 // could not work on it.
 func (s *Server) checkAssignee(r *http.Request, tenant, service, username, office string) error {
@@ -362,12 +443,10 @@ func (s *Server) checkAssignee(r *http.Request, tenant, service, username, offic
 			return err
 		}
 	}
-	switch {
-	case op.Disabled:
-		return fault.New(fault.Invalid, "L'operatore %q è disabilitato.", username)
-	case op.Role != operatore.RoleAdmin && !slices.Contains(op.Services, service):
-		return fault.New(fault.Invalid, "L'operatore %q non è abilitato a questo servizio.", username)
-	case office != "" && !slices.Contains(op.Offices, office):
+	if err := mayTake(op, service); err != nil {
+		return err
+	}
+	if office != "" && !slices.Contains(op.Offices, office) {
 		return fault.New(fault.Invalid, "L'operatore %q non lavora per l'ufficio %q.", username, office)
 	}
 	return nil

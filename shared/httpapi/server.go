@@ -51,6 +51,9 @@ type Deps struct {
 	Log        *slog.Logger
 	DB         *store.DB
 	Production bool
+	// ClientAddressHeader names the header where the proxy in front of
+	// the portal puts the client's address (see ClientAddress).
+	ClientAddressHeader string
 	// Sessions keeps the sessions of signed-in users; nil means one over DB.
 	Sessions *session.Store
 	// Keys resolves partners' API keys; nil means API keys are not accepted.
@@ -163,7 +166,7 @@ func (s *Server) Handler(fns ...routes.Function) http.Handler {
 		}
 		Error(w, r, fault.New(fault.NotFound, "Nessuna risorsa corrisponde a questo indirizzo."))
 	})
-	return Observe(s.deps.Log, Secure(s.deps.Production, h))
+	return ClientAddress(s.deps.ClientAddressHeader, Observe(s.deps.Log, Secure(s.deps.Production, h)))
 }
 
 // allowed returns the methods the served routes accept for r's path.

@@ -29,6 +29,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/seed"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/ufficio"
+	"github.com/stanzaportal/stanza/shared/webapps"
 	"github.com/stanzaportal/stanza/web"
 )
 
@@ -167,22 +168,25 @@ func (s *Server) handler() http.Handler {
 }
 
 // webApps serves the built web apps under a strict content policy: their
-// own scripts, styles, fonts and images only. The back office routes its
-// pages in the browser (/backoffice/pratiche/<id>), so a page path under
-// /backoffice/ that names no file gets the app's index.html: a reload or a
+// own scripts, styles, fonts and images only. The apps route their pages in
+// the browser (/backoffice/pratiche/<id> in the back office, /pratiche/<id>
+// in the citizens' app at the root, which notice emails link to), so a page
+// path that names no file gets its app's index.html: the back office's
+// under /backoffice/, the citizens' app's anywhere else. A reload or a
 // shared link opens the same page. Paths with an extension are files, and a
-// missing one stays a 404 rather than a page.
+// missing one stays a 404 rather than a page. The policy and the deep links
+// are those of shared/webapps, which CloudFront applies too.
 func webApps(files fs.FS) http.Handler {
 	static := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", webapps.ContentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Referrer-Policy", webapps.ReferrerPolicy)
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-		if strings.HasPrefix(name, "backoffice/") && path.Ext(name) == "" {
+		if page, ok := webapps.DeepLink(name); ok {
 			if _, err := fs.Stat(files, name); errors.Is(err, fs.ErrNotExist) {
-				http.ServeFileFS(w, r, files, "backoffice/index.html")
+				http.ServeFileFS(w, r, files, page)
 				return
 			}
 		}

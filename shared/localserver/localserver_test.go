@@ -209,9 +209,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestWebApps serves built apps: files as they are, the back office's page
-// for its deep links, a 404 for a missing file; every answer under the
-// strict content policy.
+// TestWebApps serves built apps: files as they are, each app's page for
+// its deep links, a 404 for a missing file; every answer under the strict
+// content policy.
 func TestWebApps(t *testing.T) {
 	files := fstest.MapFS{
 		"index.html":            {Data: []byte("<p>portale</p>")},
@@ -232,7 +232,9 @@ func TestWebApps(t *testing.T) {
 		{"DeepLinkWithQueryLoadsTheApp", "/backoffice/pratiche?queue=tutte", 200, "area operatori"},
 		{"Asset", "/assets/app-1a2b.js", 200, "console.log"},
 		{"MissingAssetIsNotAPage", "/backoffice/missing.js", 404, ""},
-		{"MissingFileOutsideTheApp", "/pratiche/01J8ZK3Q", 404, ""},
+		{"CitizenDeepLinkLoadsTheRootApp", "/pratiche/01J8ZK3Q", 200, "portale"},
+		{"CitizenDeepLinkWithQueryLoadsTheRootApp", "/pratiche?gruppo=inviate", 200, "portale"},
+		{"MissingAssetOutsideTheApps", "/assets/missing.js", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

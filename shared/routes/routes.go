@@ -151,6 +151,7 @@ var Table = []Route{
 	{"POST", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/notes", Backoffice, Operator | Admin, "Add an internal note"},
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/receipt", Backoffice, Operator | Admin, "Download an application's receipt PDF"},
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/attachments/{attachment}", Backoffice, Operator | Admin, "Download one of an application's attachments"},
+	{"GET", "/api/v1/tenants/{tenant}/backoffice/applications/{application}/assignees", Backoffice, Operator | Admin, "The staff an admin or office manager may reassign an application to: enabled, enabled for its service, with their offices"},
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/metrics", Backoffice, Operator | Admin, "Applications by service and status, submissions per day, times to conclusion, backlog"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/audit", Backoffice, Admin, "The audit log, by application or by operator"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/webhooks", Backoffice, Admin, "List webhook subscriptions"},

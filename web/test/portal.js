@@ -17,7 +17,7 @@ export function chromiumPath() {
   return found.stdout.trim().split('\n')[0] || ''
 }
 
-/** demoStaff reads the demo operator's published credentials from the seed. */
+/** demoStaff reads the demo staff's published credentials from the seed: the operator's, and the admin's under admin. */
 export function demoStaff() {
   const src = readFileSync(join(root, 'shared/seed/staff.go'), 'utf8')
   const constant = (name) => {
@@ -29,6 +29,7 @@ export function demoStaff() {
     username: constant('DemoOperatorUsername'),
     password: constant('DemoOperatorPassword'),
     totpSecret: constant('DemoTOTPSecret'),
+    admin: { username: constant('DemoAdminUsername'), password: constant('DemoAdminPassword') },
   }
 }
 

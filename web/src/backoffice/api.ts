@@ -221,9 +221,78 @@ export interface ServiceMetrics {
   backlogOldestAge: number | null
 }
 
-export interface StaffMember {
+/** Operator is a member of staff as the admins' API shows the account. */
+export interface Operator {
   username: string
   name: string
-  role: string
-  disabled?: boolean
+  email: string
+  role: 'operator' | 'admin'
+  services: string[]
+  offices: string[]
+  disabled: boolean
+  enrolled: boolean
+  lockedUntil?: string
+  createdAt: string
+  createdBy?: string
+  passwordChangedAt?: string
+}
+
+export interface CreatedOperator {
+  operator: Operator
+  initialPassword?: string
+}
+
+/** Assignee is someone an application can be reassigned to. */
+export interface Assignee {
+  username: string
+  name: string
+  offices: { id: string; name: string }[]
+}
+
+export interface Office {
+  id: string
+  name: string
+  managers: string[]
+}
+
+export interface APIKey {
+  id: string
+  name: string
+  scopes: string[]
+  createdAt: string
+  createdBy: string
+  revokedAt?: string
+}
+
+export interface IssuedAPIKey {
+  key: APIKey
+  token: string
+}
+
+export interface Webhook {
+  id: string
+  url: string
+  events: string[]
+  createdAt: string
+  createdBy: string
+}
+
+export interface CreatedWebhook {
+  webhook: Webhook
+  secret: string
+}
+
+export interface Delivery {
+  subscription: string
+  event: { id: string; type: string; application: string; service: string; from?: number; to?: number; at: string }
+  seq: number
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: { at: string; statusCode?: number; error?: string }[]
+  createdAt: string
+  nextAt?: string
+}
+
+export interface DeliveryPage {
+  items: Delivery[]
+  cursor?: string
 }

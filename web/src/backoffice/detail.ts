@@ -7,15 +7,15 @@ import {
   tenantPath,
   upload,
   type Application,
+  type Assignee,
   type Note,
   type NoteList,
   type ProtocolConfig,
   type ResponseFileUpload,
-  type StaffMember,
 } from './api'
 import { announce, base, busy, errorBox, page, serviceTitle, state } from './app'
 import { h } from './dom'
-import { files, renderData, type FileRef } from './formdata'
+import { files, renderData, renderForm, type FileRef, type FormComponent } from './formdata'
 import { input, select, textarea } from './forms'
 import { dateTime, eventLabel, number, statusLabel, t } from './i18n'
 import { statusBadge } from './status'
@@ -93,6 +93,7 @@ function show(app: Application): void {
   const protocol = h('div', null, h('p', null, t('loading')))
   const notes = h('div', null, h('p', null, t('loading')))
   const messages = h('div', null, h('p', null, t('loading')))
+  const data = h('div', null, app.data ? h('p', null, t('loading')) : h('p', null, '—'))
   page(
     title,
     breadcrumb(title),
@@ -112,7 +113,7 @@ function show(app: Application): void {
         'div',
         { class: 'col-lg-8' },
         section(t('detail.summary'), summary(app)),
-        section(t('detail.data'), app.data ? renderData(app.data, (f) => fileLink(app, f)) : h('p', null, '—')),
+        section(t('detail.data'), data),
         section(t('detail.attachments'), attachments(app)),
         section(t('detail.history'), history(app)),
       ),
@@ -127,6 +128,7 @@ function show(app: Application): void {
     ),
   )
   actions.append(actionForms(app))
+  if (app.data) void loadData(app, app.data, data)
   void loadProtocol(app, protocol)
   void loadNotes(app, notes)
   void loadMessages(app, messages)
@@ -156,6 +158,24 @@ function applicantOf(app: Application): string {
   const name = applicant?.completename?.data
   const full = name ? `${name.name ?? ''} ${name.surname ?? ''}`.trim() : ''
   return full ? `${full} (${app.applicant})` : app.applicant
+}
+
+/**
+ * loadData shows the data under the labels of the service's form; without
+ * the form (the service unpublished, the portal unreachable), under labels
+ * made from the keys.
+ */
+async function loadData(app: Application, data: Record<string, unknown>, region: HTMLElement): Promise<void> {
+  const link = (f: FileRef) => fileLink(app, f)
+  try {
+    const def = await request<{ form: { components?: FormComponent[] } }>(
+      'GET',
+      tenantPath(state.session.tenant as string, `services/${encodeURIComponent(app.service)}/form`),
+    )
+    region.replaceChildren(renderForm(def.form.components ?? [], data, link))
+  } catch {
+    region.replaceChildren(renderData(data, link))
+  }
 }
 
 function fileLink(app: Application, f: FileRef): HTMLElement {
@@ -341,44 +361,53 @@ function decisionForm(app: Application): HTMLElement {
   return form
 }
 
+/**
+ * reassignForm hands the application to someone the API lists as able to
+ * take it, for one of their offices or none.
+ */
 function reassignForm(app: Application): HTMLElement {
-  const form = h('form', { class: 'mb-4 border-top pt-3', novalidate: true }, h('h3', { class: 'h6 mb-4' }, t('action.reassignTitle')))
+  const form = h('form', { class: 'mb-4 border-top pt-3', novalidate: true, 'data-reassign': '' }, h('h3', { class: 'h6 mb-4' }, t('action.reassignTitle')))
   const errors = errorBox(form)
   const fields = h('div', null, h('p', null, t('loading')))
-  form.append(fields, errors.box, h('button', { type: 'submit', class: 'btn btn-outline-primary' }, t('action.reassign')))
-  let assignee: HTMLInputElement | HTMLSelectElement
-  let office: HTMLSelectElement
-  const tenant = state.session.tenant as string
+  const submit = h('button', { type: 'submit', class: 'btn btn-outline-primary', disabled: true }, t('action.reassign'))
+  form.append(fields, errors.box, submit)
+  let people: Assignee[] = []
+  const who = select(t('action.assignee'), 'assignee', [])
+  const where = select(t('action.office'), 'office', [])
+  // The offices offered are those of the person chosen.
+  const offices = (office: string) => {
+    const chosen = people.find((p) => p.username === who.field.value)
+    where.field.replaceChildren(
+      ...[['', t('action.noOffice')], ...(chosen?.offices ?? []).map((o) => [o.id, o.name])].map(([v, text]) =>
+        h('option', { value: v, selected: v === office }, text),
+      ),
+    )
+  }
+  who.field.addEventListener('change', () => offices(''))
   void (async () => {
-    let staff: StaffMember[] = []
-    let offices: [string, string][] = (state.session.manages ?? []).map((o) => [o, o])
-    if (state.session.role === 'admin') {
-      try {
-        const [ops, offs] = await Promise.all([
-          request<{ items: StaffMember[] }>('GET', tenantPath(tenant, 'admin/operators')),
-          request<{ items: { id: string; name: string }[] }>('GET', tenantPath(tenant, 'admin/offices')),
-        ])
-        staff = ops.items.filter((o) => !o.disabled)
-        offices = offs.items.map((o) => [o.id, o.name])
-      } catch (err) {
-        errors.show(err)
-      }
+    try {
+      people = (await request<{ items: Assignee[] }>('GET', appPath(app.id, '/assignees'))).items
+    } catch (err) {
+      fields.replaceChildren()
+      errors.show(err)
+      return
     }
-    const who = staff.length
-      ? select(t('action.assignee'), 'assignee', staff.map((o): [string, string] => [o.username, `${o.name} (${o.username})`]), app.assignee)
-      : input(t('action.assignee'), { name: 'assignee', required: true, hint: t('action.assigneeHint') })
-    const where = select(t('action.office'), 'office', [['', t('action.noOffice')], ...offices], app.office)
-    assignee = who.field
-    office = where.field
+    who.field.append(
+      h('option', { value: '' }, t('action.chooseAssignee')),
+      ...people.map((p) => h('option', { value: p.username, selected: p.username === app.assignee }, `${p.name} (${p.username})`)),
+    )
+    offices(app.office ?? '')
     fields.replaceChildren(who.group, where.group)
+    submit.disabled = false
   })()
   form.addEventListener('submit', (e) => {
     e.preventDefault()
-    if (!assignee?.value) {
+    if (!who.field.value) {
       errors.show(t('action.assigneeMissing'))
+      who.field.focus()
       return
     }
-    void act(app, form, errors, 'reassign', { assignee: assignee.value, office: office.value || undefined })
+    void act(app, form, errors, 'reassign', { assignee: who.field.value, office: where.field.value || undefined })
   })
   return form
 }

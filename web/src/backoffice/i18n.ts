@@ -44,6 +44,11 @@ export function eventLabel(event: string): string {
 
 const locales: Record<Lang, string> = { it: 'it-IT', en: 'en-GB' }
 
+/** locale is the chosen language's locale, for formatting. */
+export function locale(): string {
+  return locales[lang()]
+}
+
 /** dateTime formats an API time for the reader. */
 export function dateTime(iso: string | undefined): string {
   if (!iso) return ''

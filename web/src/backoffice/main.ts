@@ -1,13 +1,18 @@
-// The operators' back office: sign-in, queues, an application's detail and
-// the metrics, routed in the browser under /backoffice/.
+// The operators' back office: sign-in, queues, an application's detail,
+// the metrics, one's own account and, for admins, the staff, offices and
+// partner systems, routed in the browser under /backoffice/.
 
 import '../style.css'
+import { accountView } from './account'
 import { request, setCSRF, type Session } from './api'
 import { announce, base, clearAnnouncement, navigate, page, setRouter, signedIn, staff, state } from './app'
 import { detailView } from './detail'
 import { h, icon } from './dom'
 import { lang, setLang, t, type Lang } from './i18n'
 import { metricsView } from './metrics'
+import { officesView, officeView } from './offices'
+import { operatorsView, operatorView } from './operators'
+import { apiKeysView, deliveriesView, webhooksView } from './partners'
 import { queueView } from './queue'
 import { signInView } from './signin'
 
@@ -98,6 +103,13 @@ function shell(): void {
         { class: 'nav container' },
         navItem(`${base}pratiche`, t('nav.applications')),
         navItem(`${base}metriche`, t('nav.metrics')),
+        admin() && [
+          navItem(`${base}operatori`, t('nav.staff')),
+          navItem(`${base}uffici`, t('nav.offices')),
+          navItem(`${base}chiavi-api`, t('nav.keys')),
+          navItem(`${base}webhook`, t('nav.webhooks')),
+        ],
+        navItem(`${base}account`, t('nav.account')),
       ),
     )
   const footer = h(
@@ -166,9 +178,35 @@ function render(): void {
     detailView(decodeURIComponent(detail[1]))
   } else if (path === `${base}metriche`) {
     metricsView()
-  } else {
+  } else if (path === `${base}account`) {
+    accountView()
+  } else if (!(admin() && adminPage(path))) {
     notFound()
   }
+}
+
+/** admin reports whether the session is an admin's, who sees the administration pages. */
+function admin(): boolean {
+  return state.session.role === 'admin'
+}
+
+/** adminPage shows the administration page path names, if it names one. */
+function adminPage(path: string): boolean {
+  // one is the item a page of a section names: /backoffice/uffici/scuola.
+  const one = (section: string) => {
+    const m = path.match(new RegExp(`^${base}${section}/([^/]+)$`))
+    return m ? decodeURIComponent(m[1]) : undefined
+  }
+  let id: string | undefined
+  if (path === `${base}operatori`) operatorsView()
+  else if ((id = one('operatori'))) operatorView(id)
+  else if (path === `${base}uffici`) officesView()
+  else if ((id = one('uffici'))) officeView(id)
+  else if (path === `${base}chiavi-api`) apiKeysView()
+  else if (path === `${base}webhook`) webhooksView()
+  else if ((id = one('webhook'))) deliveriesView(id)
+  else return false
+  return true
 }
 
 function notFound(): void {
