@@ -20,6 +20,9 @@ function noDataFonts(): Plugin {
 // uploaded to S3 in the cloud.
 export default defineConfig({
   plugins: [noDataFonts()],
+  // Some of the Form.io renderer's dependencies are written for Node's
+  // bundlers and name the global object "global".
+  define: { global: 'globalThis' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -15,7 +15,7 @@ import (
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
 )
 
-var linkInText = regexp.MustCompile(`https://portale\.example\.org/api/v1/email-verification\?token=[A-Za-z0-9_.%-]+`)
+var linkInText = regexp.MustCompile(`https://portale\.example\.org/verifica-email\?token=[A-Za-z0-9_.%-]+`)
 
 // lastMessage returns the newest message of the fixture's mailbox.
 func lastMessage(t *testing.T, f fixture) mail.Message {
@@ -85,7 +85,7 @@ func TestEmailVerificationThroughTheMailbox(t *testing.T) {
 	for _, c := range []struct{ version, body, want string }{
 		{"text", m.Text, "Gentile Mario Rossi"},
 		{"text", m.Text, "fino al 3 marzo 2026 alle 14:05 (ora italiana)"},
-		{"html", m.HTML, `href="https://portale.example.org/api/v1/email-verification?token=` + token + `"`},
+		{"html", m.HTML, `href="https://portale.example.org/verifica-email?token=` + token + `"`},
 		{"html", m.HTML, "comunicazioni di Stanza"},
 		{"html", m.HTML, "<strong>mario.rossi@example.org</strong>"},
 		{"html", m.HTML, "(ora italiana)"},

@@ -10,7 +10,6 @@ import (
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/routes"
-	"github.com/stanzaportal/stanza/shared/seguito"
 	"github.com/stanzaportal/stanza/shared/servizio"
 )
 
@@ -255,20 +254,7 @@ func (s *Server) applicationEndpoints() map[string]Endpoint {
 					// would have the page wait for nothing.
 					return fault.New(fault.Conflict, "La ricevuta è disponibile solo dopo l'invio della pratica.")
 				}
-				rec, err := seguito.ReceiptOf(r.Context(), s.deps.DB, a.Tenant, a.ID)
-				if fault.Is(err, fault.NotFound) || (err == nil && rec.Key == "") {
-					return fault.New(fault.NotFound, "La ricevuta è in preparazione: riprova tra qualche istante.")
-				}
-				if err != nil {
-					return err
-				}
-				down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "ricevuta-"+a.ID+".pdf", receiptLinkTTL)
-				if err != nil {
-					return err
-				}
-				// The bytes come straight from file storage, as every download.
-				http.Redirect(w, r, down.URL, http.StatusFound)
-				return nil
+				return s.redirectToReceipt(w, r, a)
 			}),
 		},
 		"PUT /api/v1/tenants/{tenant}/applications/{application}/notes": {

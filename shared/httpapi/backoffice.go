@@ -118,7 +118,7 @@ func (s *Server) backofficeEndpoints() map[string]Endpoint {
 				{"from", "Submitted on or after this day (YYYY-MM-DD, UTC)."},
 				{"to", "Submitted on or before this day (YYYY-MM-DD, UTC)."},
 				{"order", "oldest (default: the longest waiting first) or newest."},
-				{"q", "Exact application id, applicant's fiscal code or protocol number, in every queue; no other filter applies."},
+				{"q", "Exact application id, applicant's fiscal code or protocol number, or the beginning of the applicant's names (\"ross mar\"), in every queue; no other filter applies."},
 				{"cursor", "The cursor of the previous page."},
 			},
 			Handler: handle(s.listQueue),

@@ -32,12 +32,7 @@ func (s *Server) backofficeFileEndpoints() map[string]Endpoint {
 			if err != nil {
 				return err
 			}
-			down, err := s.deps.Attachments.DownloadOf(r.Context(), a, r.PathValue("attachment"))
-			if err != nil {
-				return err
-			}
-			http.Redirect(w, r, down.URL, http.StatusFound)
-			return nil
+			return s.redirectToAttachment(w, r, a)
 		})},
 	}
 }
@@ -60,7 +55,25 @@ func (s *Server) redirectToReceipt(w http.ResponseWriter, r *http.Request, a pra
 	if err != nil {
 		return err
 	}
-	down, err := s.deps.Archive.SignedDownload(r.Context(), rec.Key, "ricevuta-"+a.ID+".pdf", receiptLinkTTL)
+	return s.redirectToArchived(w, r, rec.Key, "ricevuta-"+a.ID+".pdf")
+}
+
+// redirectToArchived sends the caller to a short-lived signed link to the
+// archived file at key, to be saved as name: the bytes come straight from
+// file storage, as every download's do.
+func (s *Server) redirectToArchived(w http.ResponseWriter, r *http.Request, key, name string) error {
+	down, err := s.deps.Archive.SignedDownload(r.Context(), key, name, receiptLinkTTL)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, down.URL, http.StatusFound)
+	return nil
+}
+
+// redirectToAttachment sends the caller to the attachment of a the path
+// names, through a short-lived signed link.
+func (s *Server) redirectToAttachment(w http.ResponseWriter, r *http.Request, a pratica.Application) error {
+	down, err := s.deps.Attachments.DownloadOf(r.Context(), a, r.PathValue("attachment"))
 	if err != nil {
 		return err
 	}

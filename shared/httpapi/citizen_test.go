@@ -111,7 +111,7 @@ func must[T any](t *testing.T, w *httptest.ResponseRecorder, status int) T {
 var (
 	citizenL2  = auth.Principal{Role: routes.Citizen, Subject: "RSSMRA80A01H501U", Name: "Mario Rossi", Level: auth.SpidL2}
 	adminBruno = auth.Principal{Role: routes.Admin, Subject: "bruno", Tenant: "esempio", Name: "Bruno Neri"}
-	verifyLink = regexp.MustCompile(regexp.QuoteMeta(portalURL) + `(/api/v1/email-verification\?token=[A-Za-z0-9_.%-]+)`)
+	verifyLink = regexp.MustCompile(regexp.QuoteMeta(portalURL) + `/verifica-email(\?token=[A-Za-z0-9_.%-]+)`)
 )
 
 // TestCitizenJourney goes the way of a citizen from the first sign-in to a
@@ -158,13 +158,14 @@ func TestCitizenJourney(t *testing.T) {
 	if found == nil {
 		t.Fatalf("no link in the message:\n%s", list[0].Text)
 	}
-	// The link is opened from the mail client, maybe in another browser:
-	// it needs no session.
-	v := must[httpapi.EmailVerification](t, a.call(t, member{}, "GET", found[1], ""), 200)
+	// The link opens the citizens' app, maybe in another browser, whose
+	// page calls the API with the link's query: it needs no session.
+	verification := "/api/v1/email-verification" + found[1]
+	v := must[httpapi.EmailVerification](t, a.call(t, member{}, "GET", verification, ""), 200)
 	if !v.Verified || v.Email != "mario.rossi@example.org" {
 		t.Errorf("verification: got %+v", v)
 	}
-	must[httpapi.EmailVerification](t, a.call(t, member{}, "GET", found[1], ""), 200) // idempotent
+	must[httpapi.EmailVerification](t, a.call(t, member{}, "GET", verification, ""), 200) // idempotent
 
 	p = must[httpapi.Profile](t, a.call(t, mario, "GET", "/api/v1/me", ""), 200)
 	if !p.Complete || len(p.Missing) != 0 {

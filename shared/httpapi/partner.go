@@ -222,12 +222,7 @@ func (s *Server) partnerAttachment(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	down, err := s.deps.Attachments.DownloadOf(r.Context(), a, r.PathValue("attachment"))
-	if err != nil {
-		return err
-	}
-	http.Redirect(w, r, down.URL, http.StatusFound)
-	return nil
+	return s.redirectToAttachment(w, r, a)
 }
 
 // partnerToken signs a token for the key presented. A token cannot renew

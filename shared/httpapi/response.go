@@ -44,13 +44,7 @@ func (s *Server) responseEndpoints() map[string]Endpoint {
 						return err
 					}
 				}
-				down, err := s.deps.Archive.SignedDownload(r.Context(), key, name, receiptLinkTTL)
-				if err != nil {
-					return err
-				}
-				// The bytes come straight from file storage, as every download.
-				http.Redirect(w, r, down.URL, http.StatusFound)
-				return nil
+				return s.redirectToArchived(w, r, key, name)
 			}),
 		},
 	}

@@ -374,7 +374,8 @@ var english = map[string]string{
 	"La coda %q non esiste.":                           "The queue %q does not exist.",
 	"Non sei abilitato al servizio %q.":                "You are not enabled for the service %q.",
 	"Per filtrare per stato indica anche il servizio.": "To filter by status, give the service too.",
-	"Indica un identificativo di pratica, un codice fiscale o un numero di protocollo.": "Give an application id, a fiscal code or a protocol number.",
+	"Indica un identificativo di pratica, un codice fiscale, un numero di protocollo o il nome del richiedente.": "Give an application id, a fiscal code, a protocol number or the applicant's name.",
+	"Per cercare per nome scrivi almeno %d lettere di un nome o cognome.":                                        "To search by name, type at least %d letters of a first name or surname.",
 	// Partner API and webhooks.
 	"Il token non è valido o è scaduto: richiedine uno nuovo con la chiave API.":              "The token is not valid or has expired: get a new one with the API key.",
 	"La chiave API non ha l'ambito di accesso %q.":                                            "The API key does not have the scope %q.",

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,10 +65,10 @@ func TestEmailVerificationThroughTheMailboxPage(t *testing.T) {
 		t.Fatalf("POST /api/v1/me/email-verification: %s", resp.Status)
 	}
 
-	href := verificationLink(t, base, "mario.rossi@example.org")
+	href := verificationCall(t, base, verificationLink(t, base, "mario.rossi@example.org"))
 	resp, body := get(t, href)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"verified":true`) {
-		t.Fatalf("following the link: got %d %s", resp.StatusCode, body)
+		t.Fatalf("verifying with the link's token: got %d %s", resp.StatusCode, body)
 	}
 	a, err := s.Portal.Accounts.Get(ctx, cf)
 	if err != nil || !a.EmailVerified {
@@ -88,13 +89,24 @@ func verificationLink(t *testing.T, base, to string) string {
 		t.Fatalf("no message in the list:\n%s", list)
 	}
 	_, page := get(t, base+msgPath[1])
-	link := regexp.MustCompile(`<a href="([^"]+email-verification[^"]+)"`).FindStringSubmatch(string(page))
+	link := regexp.MustCompile(`<a href="([^"]+verifica-email[^"]+)"`).FindStringSubmatch(string(page))
 	if link == nil {
 		t.Fatalf("no link on the message page:\n%s", page)
 	}
 	href := html.UnescapeString(link[1])
-	if !strings.HasPrefix(href, base+"/api/v1/email-verification?token=") {
-		t.Fatalf("got link %q, want one to this server", href)
+	if !strings.HasPrefix(href, base+"/verifica-email?token=") {
+		t.Fatalf("got link %q, want the citizens' app's page on this server", href)
 	}
 	return href
+}
+
+// verificationCall is the API call that the page a verification link
+// opens makes with the link's token.
+func verificationCall(t *testing.T, base, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base + "/api/v1/email-verification?" + url.Values{"token": {u.Query().Get("token")}}.Encode()
 }

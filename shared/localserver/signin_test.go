@@ -176,7 +176,7 @@ func readyCitizen(t *testing.T, base, identity, email string) *browser {
 	expect(t, "update profile", resp, body, 200)
 	resp, body = citizen.api("POST", base+"/api/v1/me/email-verification", "")
 	expect(t, "send verification", resp, body, 200)
-	resp, body = citizen.api("GET", verificationLink(t, base, email), "")
+	resp, body = citizen.api("GET", verificationCall(t, base, verificationLink(t, base, email)), "")
 	expect(t, "verify email", resp, body, 200)
 	resp, body = citizen.api("GET", base+"/api/v1/me", "")
 	expect(t, "profile", resp, body, 200)

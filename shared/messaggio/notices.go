@@ -1,13 +1,10 @@
 package messaggio
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	htmltemplate "html/template"
 	"log/slog"
 	"strings"
-	texttemplate "text/template"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/mail"
@@ -124,53 +121,21 @@ func (h *Notices) assignee(ctx context.Context, a pratica.Application) (string, 
 	return op.Email, op.Name, nil
 }
 
-// notice fills both versions of an email about a message.
+// notice holds what an email about a message says.
 type notice struct {
 	Comune, Name, Service, Sentence, Link, ID string
 }
 
-var noticeText = texttemplate.Must(texttemplate.New("text").Parse(`Gentile {{.Name}},
-
-{{.Sentence}}
-
-Servizio: {{.Service}}
-Identificativo della pratica: {{.ID}}
-
-{{.Link}}
-
-Questo messaggio è inviato automaticamente: non rispondere.
-
-{{.Comune}}
-`))
-
-var noticeHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="it">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Nuovo messaggio sulla pratica «{{.Service}}»</title></head>
-<body style="margin:0;padding:24px;font-family:'Titillium Web',Geneva,Tahoma,sans-serif;color:#1a1a1a;background:#ffffff">
-<p style="font-size:14px;color:#5c6f82;margin:0 0 24px">{{.Comune}}</p>
-<h1 style="font-size:24px;margin:0 0 16px">Nuovo messaggio sulla pratica «{{.Service}}»</h1>
-<p>Gentile {{.Name}},</p>
-<p>{{.Sentence}}</p>
-<p>Identificativo della pratica: <span style="font-family:monospace">{{.ID}}</span></p>
-<p style="margin:24px 0"><a href="{{.Link}}" style="display:inline-block;padding:12px 24px;background:#0066cc;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">Leggi il messaggio</a></p>
-<p>Se il pulsante non funziona, copia questo indirizzo nel browser:<br><span style="word-break:break-all">{{.Link}}</span></p>
-<p style="color:#5c6f82">Questo messaggio è inviato automaticamente: non rispondere.</p>
-</body>
-</html>
-`))
-
 // message renders n without its id and recipient.
 func (n notice) message() (mail.Message, error) {
-	var text, html bytes.Buffer
-	if err := noticeText.Execute(&text, n); err != nil {
-		return mail.Message{}, err
-	}
-	if err := noticeHTML.Execute(&html, n); err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{
-		Subject: fmt.Sprintf("%s: nuovo messaggio sulla pratica «%s»", n.Comune, n.Service),
-		Text:    text.String(),
-		HTML:    html.String(),
-	}, nil
+	return mail.Notice{
+		From:       n.Comune,
+		Subject:    fmt.Sprintf("%s: nuovo messaggio sulla pratica «%s»", n.Comune, n.Service),
+		Title:      fmt.Sprintf("Nuovo messaggio sulla pratica «%s»", n.Service),
+		Name:       n.Name,
+		Paragraphs: []mail.Paragraph{mail.Plain(n.Sentence)},
+		Facts:      []mail.Fact{{Label: "Servizio", Value: n.Service}, {Label: "Identificativo della pratica", Value: n.ID}},
+		Button:     &mail.Button{Label: "Leggi il messaggio", Link: n.Link},
+		Footnote:   "Questo messaggio è inviato automaticamente: non rispondere.",
+	}.Message()
 }

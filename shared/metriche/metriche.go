@@ -38,9 +38,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Rome decides the day of a submission, whatever the host has
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/store"
 )
@@ -54,25 +54,15 @@ const (
 // buckets is the number of duration buckets (see the package doc).
 const buckets = 55
 
-var rome = mustLocation("Europe/Rome")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 func countersPK(service string) string { return "metrics#" + service }
 func openPK(service string) string     { return "metrics#open#" + service }
 
 func statusSK(s pratica.Status) string { return "status#" + strconv.Itoa(int(s)) }
-func daySK(t time.Time) string         { return "day#" + t.In(rome).Format(time.DateOnly) }
+func daySK(t time.Time) string         { return "day#" + t.In(i18n.Rome).Format(time.DateOnly) }
 func durationSK(k int) string          { return fmt.Sprintf("duration#%02d", k) }
 
 func weekSK(t time.Time) string {
-	year, week := t.In(rome).ISOWeek()
+	year, week := t.In(i18n.Rome).ISOWeek()
 	return fmt.Sprintf("week#%04d-W%02d", year, week)
 }
 
@@ -253,7 +243,7 @@ func (m *Metrics) Of(ctx context.Context, tenant, service string, now time.Time)
 			keys = append(keys, store.Key{PK: pk, SK: statusSK(s)})
 		}
 	}
-	today := now.In(rome)
+	today := now.In(i18n.Rome)
 	var days, weeks []string
 	for i := Days - 1; i >= 0; i-- {
 		days = append(days, daySK(today.AddDate(0, 0, -i)))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/store/boltstore/bolttest"
@@ -105,7 +106,7 @@ func TestWorkerKeepsMetricsOfTransitions(t *testing.T) {
 	if len(nido.SubmissionsPerDay) != Days || len(nido.SubmissionsPerWeek) != Weeks {
 		t.Fatalf("got %d days and %d weeks, want %d and %d", len(nido.SubmissionsPerDay), len(nido.SubmissionsPerWeek), Days, Weeks)
 	}
-	if got, want := nido.SubmissionsPerDay[Days-1].Period, now.In(rome).Format(time.DateOnly); got != want {
+	if got, want := nido.SubmissionsPerDay[Days-1].Period, now.In(i18n.Rome).Format(time.DateOnly); got != want {
 		t.Errorf("got last day %s, want today %s", got, want)
 	}
 	if last(nido.SubmissionsPerDay) != 3 || last(nido.SubmissionsPerWeek) != 3 || nido.SubmissionsPerDay[0].Count != 0 {

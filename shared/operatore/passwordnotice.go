@@ -1,17 +1,14 @@
 package operatore
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	htmltemplate "html/template"
 	"log/slog"
-	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // Europe/Rome for the time in the email, whatever the host has
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/mail"
 	"github.com/stanzaportal/stanza/shared/store"
 	"github.com/stanzaportal/stanza/shared/tenant"
@@ -90,64 +87,27 @@ func (h *PasswordNotices) letGo(ch store.Change, err error) error {
 	return nil
 }
 
-var rome = mustLocation("Europe/Rome")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 // italianTime writes t as Italians read it, in Italian time: "03/03/2026
 // alle 14:05".
-func italianTime(t time.Time) string { return t.In(rome).Format("02/01/2006 alle 15:04") }
+func italianTime(t time.Time) string { return i18n.ShortDate(t) + " alle " + i18n.Clock(t) }
 
-// passwordNotice fills both versions of the email.
+// passwordNotice holds what the email says.
 type passwordNotice struct {
 	Comune, Name, Username, When string
 }
 
-var passwordNoticeText = texttemplate.Must(texttemplate.New("text").Parse(`Gentile {{.Name}},
-
-la password del tuo account {{.Username}} del {{.Comune}} è stata cambiata il {{.When}} (ora italiana).
-
-Se sei stato tu, non devi fare altro.
-Se non sei stato tu, chiedi subito a un amministratore del Comune di disattivare l'account: qualcuno potrebbe conoscere la tua password.
-
-Questo messaggio è inviato automaticamente: non rispondere.
-
-{{.Comune}}
-`))
-
-var passwordNoticeHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="it">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>La tua password è stata cambiata</title></head>
-<body style="margin:0;padding:24px;font-family:'Titillium Web',Geneva,Tahoma,sans-serif;color:#1a1a1a;background:#ffffff">
-<p style="font-size:14px;color:#5c6f82;margin:0 0 24px">{{.Comune}}</p>
-<h1 style="font-size:24px;margin:0 0 16px">La tua password è stata cambiata</h1>
-<p>Gentile {{.Name}},</p>
-<p>la password del tuo account <strong>{{.Username}}</strong> del {{.Comune}} è stata cambiata il {{.When}} (ora italiana).</p>
-<p>Se sei stato tu, non devi fare altro.</p>
-<p><strong>Se non sei stato tu</strong>, chiedi subito a un amministratore del Comune di disattivare l'account: qualcuno potrebbe conoscere la tua password.</p>
-<p style="color:#5c6f82">Questo messaggio è inviato automaticamente: non rispondere.</p>
-</body>
-</html>
-`))
-
 // message renders n without its id and recipient.
 func (n passwordNotice) message() (mail.Message, error) {
-	var text, html bytes.Buffer
-	if err := passwordNoticeText.Execute(&text, n); err != nil {
-		return mail.Message{}, err
-	}
-	if err := passwordNoticeHTML.Execute(&html, n); err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{
+	return mail.Notice{
+		From:    n.Comune,
 		Subject: n.Comune + ": la password del tuo account è stata cambiata",
-		Text:    text.String(),
-		HTML:    html.String(),
-	}, nil
+		Title:   "La tua password è stata cambiata",
+		Name:    n.Name,
+		Paragraphs: []mail.Paragraph{
+			{{Text: "la password del tuo account "}, {Text: n.Username, Strong: true}, {Text: " del " + n.Comune + " è stata cambiata il " + n.When + " (ora italiana)."}},
+			mail.Plain("Se sei stato tu, non devi fare altro."),
+			{{Text: "Se non sei stato tu", Strong: true}, {Text: ", chiedi subito a un amministratore del Comune di disattivare l'account: qualcuno potrebbe conoscere la tua password."}},
+		},
+		Footnote: "Questo messaggio è inviato automaticamente: non rispondere.",
+	}.Message()
 }

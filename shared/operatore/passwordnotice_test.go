@@ -40,14 +40,21 @@ func handleAll(t *testing.T, h *PasswordNotices, list []store.Change) {
 	}
 }
 
-func TestPasswordNotices(t *testing.T) {
-	a, _, db := newAccounts(t)
-	ctx := context.Background()
-	if err := tenant.NewDirectory(db).Create(ctx, tenant.Comune{ID: testTenant, Name: "Comune di Esempio"}); err != nil {
+// newPasswordNotices returns the handler over db, where the Comune of the
+// tests exists, and the mailbox it delivers to.
+func newPasswordNotices(t *testing.T, db *store.DB) (*PasswordNotices, *localmail.Mailbox) {
+	t.Helper()
+	if err := tenant.NewDirectory(db).Create(context.Background(), tenant.Comune{ID: testTenant, Name: "Comune di Esempio"}); err != nil {
 		t.Fatal(err)
 	}
 	box := localmail.New(db)
-	h := NewPasswordNotices(db, mail.New(box, db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return NewPasswordNotices(db, mail.New(box, db), slog.New(slog.NewTextHandler(io.Discard, nil))), box
+}
+
+func TestPasswordNotices(t *testing.T) {
+	a, _, db := newAccounts(t)
+	ctx := context.Background()
+	h, box := newPasswordNotices(t, db)
 	inbox := func() []localmail.Stored {
 		t.Helper()
 		list, err := box.List(ctx)
@@ -99,11 +106,7 @@ func TestPasswordNotices(t *testing.T) {
 func TestPasswordNoticeLetsGoOfARefusedAddress(t *testing.T) {
 	a, _, db := newAccounts(t)
 	ctx := context.Background()
-	if err := tenant.NewDirectory(db).Create(ctx, tenant.Comune{ID: testTenant, Name: "Comune di Esempio"}); err != nil {
-		t.Fatal(err)
-	}
-	box := localmail.New(db)
-	h := NewPasswordNotices(db, mail.New(box, db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, box := newPasswordNotices(t, db)
 	// A host name without a dot is a valid address, not one the Mailer sends to.
 	if _, _, err := a.Create(ctx, NewOperator{Tenant: testTenant, Username: "anna", Name: "Anna", Email: "anna@intranet", Role: RoleOperator, Password: testPassword}); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,10 @@ type Application struct {
 	Tenant    string `json:"tenant"`
 	Service   string `json:"service"`
 	Applicant string `json:"applicant"` // the citizen's fiscal code
-	Status    Status `json:"status"`
+	// ApplicantName is the citizen's name as their identity provider gave
+	// it, recorded at submission: operators see and search it.
+	ApplicantName string `json:"applicantName,omitempty"`
+	Status        Status `json:"status"`
 	// Version is the store version: the one to give back with a change.
 	Version int64   `json:"version,omitempty"`
 	History []Entry `json:"history"`
@@ -144,6 +147,8 @@ type Actor struct {
 	// Subject is a citizen's fiscal code, an operator's username, a
 	// partner key's id.
 	Subject string
+	// Name is a citizen's name, which a submission records.
+	Name string
 	// Admin is set for an admin, who acts on every service.
 	Admin bool
 	// Services limits an operator who is not an admin.
@@ -159,7 +164,7 @@ func ActorOf(p auth.Principal) Actor {
 	a := Actor{Subject: p.Subject, Services: p.Services}
 	switch p.Role {
 	case routes.Citizen:
-		a.Role = Citizen
+		a.Role, a.Name = Citizen, p.Name
 	case routes.Operator:
 		a.Role = Operator
 	case routes.Admin:
@@ -387,6 +392,7 @@ func advance(a Application, actor Actor, ev Event, in Input, data json.RawMessag
 	if r.Data {
 		a.Data = data
 		a.SubmittedAt = now
+		a.ApplicantName = strings.TrimSpace(actor.Name)
 	}
 	return a, nil
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/store"
@@ -51,20 +53,23 @@ func (q Queue) Holds(s Summary, who string) bool {
 // Summary is an application as a queue lists it: enough to pick it, not
 // its form data.
 type Summary struct {
-	ID          string    `json:"id"`
-	Service     string    `json:"service"`
-	Applicant   string    `json:"applicant"`
-	Status      Status    `json:"status"`
-	Assignee    string    `json:"assignee,omitempty"`
-	Office      string    `json:"office,omitempty"`
-	Protocol    *Protocol `json:"protocol,omitempty"`
-	SubmittedAt time.Time `json:"submittedAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID        string `json:"id"`
+	Service   string `json:"service"`
+	Applicant string `json:"applicant"`
+	// ApplicantName is empty for applications submitted before names
+	// were recorded.
+	ApplicantName string    `json:"applicantName,omitempty"`
+	Status        Status    `json:"status"`
+	Assignee      string    `json:"assignee,omitempty"`
+	Office        string    `json:"office,omitempty"`
+	Protocol      *Protocol `json:"protocol,omitempty"`
+	SubmittedAt   time.Time `json:"submittedAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
 // Summary returns a's summary.
 func (a Application) Summary() Summary {
-	return Summary{ID: a.ID, Service: a.Service, Applicant: a.Applicant, Status: a.Status, Assignee: a.Assignee,
+	return Summary{ID: a.ID, Service: a.Service, Applicant: a.Applicant, ApplicantName: a.ApplicantName, Status: a.Status, Assignee: a.Assignee,
 		Office: a.Office, Protocol: a.Protocol, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
 }
 
@@ -86,6 +91,9 @@ type SummaryPage struct {
 //     applications in one operator's charge;
 //   - PK "search#applicant#<fiscal code>" and "search#protocol#<number>",
 //     SK the same: exact-match search;
+//   - PK "search#name#<first three letters of a word>", SK "<word>#<submission
+//     time>#<id>": one per word of the applicant's name, for search by
+//     the beginning of a name;
 //   - PK "queue-counts", SK one of the service or operator partitions
 //     above: its size, a counter.
 func queuePartition(q Queue, service string) string {
@@ -130,7 +138,24 @@ func indexKeys(s Summary) []store.Key {
 	for i, pk := range pks {
 		keys[i] = store.Key{PK: pk, SK: sk}
 	}
+	for _, w := range nameWords(s.ApplicantName) {
+		if k, ok := nameKey(w, sk); ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
 	return keys
+}
+
+// nameKey is the index item that lists an application under one word of
+// its applicant's name: in the partition of the word's first letters, the
+// word leads the sort key, so that a query by prefix finds every word that
+// begins with what an operator typed. Words too short for a partition are
+// found with the others.
+func nameKey(word, sk string) (store.Key, bool) {
+	if utf8.RuneCountInString(word) < minNameSearch {
+		return store.Key{}, false
+	}
+	return store.Key{PK: "search#name#" + truncate(word, minNameSearch), SK: truncate(word, maxNameWord) + "#" + sk}, true
 }
 
 // QueueIndex is the worker handler that keeps the queues' index items and
@@ -332,16 +357,21 @@ func (s *Store) QueueCounts(ctx context.Context, tenant string, actor Actor) (ma
 var fiscalCode = regexp.MustCompile(`^[A-Z0-9]{16}$`)
 
 // Search finds the applications actor may see by an exact application id,
-// applicant's fiscal code or protocol number: one lookup or one query.
-// Searching by the applicant's name would need a text index the store
-// does not have.
+// applicant's fiscal code or protocol number, or by the applicant's name:
+// one lookup or one query. A text with a digit is a protocol number (every
+// number format has one, no name does); other text is a name, each of whose
+// words must begin one of the applicant's names ("ross mar" finds Mario
+// Rossi). Names are found through an index item per word of
+// the name (see nameKey); the query reads the items of the longest word and
+// keeps the applications that match the other words too, so a page may be
+// short.
 func (s *Store) Search(ctx context.Context, tenant string, actor Actor, text, cursor string, limit int) (SummaryPage, error) {
 	if err := staff(actor); err != nil {
 		return SummaryPage{}, err
 	}
 	text = strings.TrimSpace(text)
 	if text == "" || len(text) > 100 {
-		return SummaryPage{}, fault.New(fault.Invalid, "Indica un identificativo di pratica, un codice fiscale o un numero di protocollo.")
+		return SummaryPage{}, fault.New(fault.Invalid, "Indica un identificativo di pratica, un codice fiscale, un numero di protocollo o il nome del richiedente.")
 	}
 	if store.IsID(text) {
 		a, err := s.load(ctx, tenant, text)
@@ -353,9 +383,32 @@ func (s *Store) Search(ctx context.Context, tenant string, actor Actor, text, cu
 		}
 		return SummaryPage{Items: []Summary{a.Summary()}}, nil
 	}
-	pk := "search#protocol#" + text
-	if upper := strings.ToUpper(text); fiscalCode.MatchString(upper) {
+	var pk string
+	switch upper := strings.ToUpper(text); {
+	case fiscalCode.MatchString(upper):
 		pk = "search#applicant#" + upper
+	case strings.ContainsFunc(text, unicode.IsDigit):
+		pk = "search#protocol#" + text
+	default:
+		words := nameWords(text)
+		if len(words) == 0 {
+			return SummaryPage{}, fault.New(fault.Invalid, "Indica un identificativo di pratica, un codice fiscale, un numero di protocollo o il nome del richiedente.")
+		}
+		longest := truncate(slices.MaxFunc(words, byLength), maxNameWord)
+		if utf8.RuneCountInString(longest) < minNameSearch {
+			return SummaryPage{}, fault.New(fault.Invalid, "Per cercare per nome scrivi almeno %d lettere di un nome o cognome.", minNameSearch)
+		}
+		k, _ := nameKey(longest, "")
+		p, err := s.db.Tenant(tenant).Query(ctx, store.Query{PK: k.PK, Prefix: longest, Reverse: true, Limit: limit}, cursor)
+		if err != nil {
+			return SummaryPage{}, err
+		}
+		seen := map[string]bool{} // "Rossi Rossini" is listed twice under "ross"
+		return visible(actor, p, func(sum Summary) bool {
+			ok := !seen[sum.ID] && namesMatch(nameWords(sum.ApplicantName), words)
+			seen[sum.ID] = true
+			return ok
+		})
 	}
 	p, err := s.db.Tenant(tenant).Query(ctx, store.Query{PK: pk, Reverse: true, Limit: limit}, cursor)
 	if err != nil {

@@ -203,3 +203,51 @@ func TestQueueIndexIgnoresOtherItems(t *testing.T) {
 		t.Error("got no error for an unreadable application, want one")
 	}
 }
+
+func TestAccessPatternSearchByName(t *testing.T) {
+	s, db := newStore(t)
+	ctx := context.Background()
+	named := func(a Actor, name string) Actor { a.Name = name; return a }
+	mario := mustSubmit(t, s, named(citizen, "Mario Rossi"), service)
+	niccolo := mustSubmit(t, s, named(other, "Niccolò D'Agostino"), service)
+	maria := mustSubmit(t, s, named(Actor{Role: Citizen, Subject: "RSSMRA85T41H501X"}, "Maria Rossini Rossi"), service)
+	elsewhere := mustSubmit(t, s, named(citizen, "Mario Rossi"), "altro-servizio")
+	unnamed := mustSubmit(t, s, Actor{Role: Citizen, Subject: "VRDLGU70A01H501Z"}, service)
+	drain(t, db, worker.New(db, quiet, NewQueueIndex(db)), "queues")
+	if mario.ApplicantName != "Mario Rossi" || unnamed.ApplicantName != "" {
+		t.Fatalf("got names %q and %q, want the submitting citizen's and none", mario.ApplicantName, unnamed.ApplicantName)
+	}
+
+	tests := []struct {
+		name  string
+		actor Actor
+		text  string
+		want  []string
+	}{
+		{"Surname", op, "Rossi", []string{maria.ID, mario.ID}},
+		{"Prefix", op, "ross", []string{maria.ID, mario.ID}},
+		{"EveryWordMustMatch", op, "mario ross", []string{mario.ID}},
+		{"WordsInAnyOrder", op, "ROSSI  Mar", []string{maria.ID, mario.ID}},
+		{"WithoutAccentsOrApostrophe", op, "niccolo agost", []string{niccolo.ID}},
+		{"WithAccents", op, "Niccolò", []string{niccolo.ID}},
+		{"ApostropheSplitsWords", op, "d'agostino", []string{niccolo.ID}},
+		{"OnlyTheOperatorsServices", admin, "mario rossi", []string{elsewhere.ID, mario.ID}},
+		{"NoMatch", op, "bianchi", nil},
+		{"MiddleOfAWordDoesNotMatch", op, "ssi", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := s.Search(ctx, tenant, tt.actor, tt.text, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(p); !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	for _, text := range []string{"ro", "d' e", "--"} {
+		_, err := s.Search(ctx, tenant, op, text, "", 0)
+		wantCode(t, err, fault.Invalid)
+	}
+}

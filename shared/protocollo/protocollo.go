@@ -34,11 +34,11 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Rome decides the year, whatever the host has
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/store"
 )
 
@@ -132,23 +132,12 @@ func validText(s string) bool {
 		!strings.ContainsFunc(s, unicode.IsControl)
 }
 
-// Rome is the time zone of the register's years and of the times shown.
-var Rome = mustLocation("Europe/Rome")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 // YearAt returns req.Year, or the year of now in Europe/Rome when req.Year is 0.
 func (req Request) YearAt(now time.Time) int {
 	if req.Year != 0 {
 		return req.Year
 	}
-	return now.In(Rome).Year()
+	return now.In(i18n.Rome).Year()
 }
 
 // FormatNumber writes the seq-th number of year's register, "2026/0000123".

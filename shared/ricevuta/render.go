@@ -12,17 +12,9 @@ import (
 	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+
+	"github.com/stanzaportal/stanza/shared/i18n"
 )
-
-var rome = mustLocation("Europe/Rome")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // Layout, in millimetres and points, on A4. The colours are Bootstrap
 // Italia's primary blue and its greys, as on the portal's pages.
@@ -201,7 +193,7 @@ func receiptSummary(s Submission) [][2]string {
 	if s.Protocol != "" {
 		p := s.Protocol
 		if !s.ProtocolAt.IsZero() {
-			p += " del " + s.ProtocolAt.In(rome).Format("02/01/2006")
+			p += " del " + i18n.ShortDate(s.ProtocolAt)
 		}
 		rows = append(rows, [2]string{"Protocollo", p})
 	}
@@ -393,14 +385,8 @@ func (r *renderer) wrap(text string, width float64) []string {
 	return lines
 }
 
-var months = [...]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
-	"agosto", "settembre", "ottobre", "novembre", "dicembre"}
-
 // longTime writes t as Italians read it: "26 novembre 2026 alle ore 14:05".
-func longTime(t time.Time) string {
-	t = t.In(rome)
-	return fmt.Sprintf("%d %s %d alle ore %s", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
-}
+func longTime(t time.Time) string { return i18n.Date(t) + " alle ore " + i18n.Clock(t) }
 
 // fileSize writes n bytes with a decimal comma: "830 byte", "12,4 kB", "2,1 MB".
 func fileSize(n int64) string {

@@ -31,7 +31,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Rome for the printed times, whatever the host has
 
 	"github.com/stanzaportal/stanza/shared/fault"
 )

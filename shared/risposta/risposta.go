@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/pratica"
 	"github.com/stanzaportal/stanza/shared/ricevuta"
 	"github.com/stanzaportal/stanza/shared/store"
@@ -129,7 +130,7 @@ func (c Content) render(digest string) ([]byte, error) {
 		rows = append(rows, [2]string{"Protocollo della domanda", c.ApplicationProtocol})
 	}
 	if c.Protocol != "" {
-		rows = append(rows, [2]string{"Protocollo della risposta", c.Protocol + " del " + c.ProtocolAt.In(rome).Format("02/01/2006")})
+		rows = append(rows, [2]string{"Protocollo della risposta", c.Protocol + " del " + i18n.ShortDate(c.ProtocolAt)})
 	}
 	rows = append(rows, [2]string{"Data della risposta", ricevuta.LongTime(c.DecidedAt)})
 	d := ricevuta.NewDocument(ricevuta.Heading{
@@ -160,16 +161,6 @@ func (c Content) render(digest string) ([]byte, error) {
 	d.Note("Impronta SHA-256 del contenuto di questa risposta, registrata nel protocollo del Comune insieme al suo numero.")
 	d.Mono(digest)
 	return d.PDF()
-}
-
-var rome = mustLocation("Europe/Rome")
-
-func mustLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
 }
 
 // Record is the record of an application's response, in the Comune's

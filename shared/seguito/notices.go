@@ -1,11 +1,8 @@
 package seguito
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	htmltemplate "html/template"
-	texttemplate "text/template"
 
 	"github.com/stanzaportal/stanza/shared/fault"
 	"github.com/stanzaportal/stanza/shared/mail"
@@ -94,63 +91,25 @@ func (h *Notices) send(ctx context.Context, a pratica.Application) error {
 	return h.d.Mailer.Send(ctx, m)
 }
 
-// notice fills both versions of a notice.
+// notice holds what a notice says of an application.
 type notice struct {
 	Comune, Name, Service, Status, Sentence, Protocol, Link, ID string
 }
 
-var noticeText = texttemplate.Must(texttemplate.New("text").Parse(`Gentile {{.Name}},
-
-{{.Sentence}}
-
-Servizio: {{.Service}}
-Stato: {{.Status}}
-{{- if .Protocol}}
-Numero di protocollo: {{.Protocol}}{{end}}
-Identificativo della pratica: {{.ID}}
-
-Per vedere la pratica e la sua storia accedi al portale:
-{{.Link}}
-
-Questo messaggio è inviato automaticamente: non rispondere.
-
-{{.Comune}}
-`))
-
-var noticeHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="it">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Service}}: {{.Status}}</title></head>
-<body style="margin:0;padding:24px;font-family:'Titillium Web',Geneva,Tahoma,sans-serif;color:#1a1a1a;background:#ffffff">
-<p style="font-size:14px;color:#5c6f82;margin:0 0 24px">{{.Comune}}</p>
-<h1 style="font-size:24px;margin:0 0 16px">{{.Service}}: {{.Status}}</h1>
-<p>Gentile {{.Name}},</p>
-<p>{{.Sentence}}</p>
-<table style="border-collapse:collapse;margin:16px 0">
-<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5c6f82;font-weight:normal">Servizio</th><td style="padding:4px 0">{{.Service}}</td></tr>
-<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5c6f82;font-weight:normal">Stato</th><td style="padding:4px 0"><strong>{{.Status}}</strong></td></tr>
-{{- if .Protocol}}
-<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5c6f82;font-weight:normal">Numero di protocollo</th><td style="padding:4px 0">{{.Protocol}}</td></tr>{{end}}
-<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5c6f82;font-weight:normal">Identificativo</th><td style="padding:4px 0;font-family:monospace">{{.ID}}</td></tr>
-</table>
-<p style="margin:24px 0"><a href="{{.Link}}" style="display:inline-block;padding:12px 24px;background:#0066cc;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">Vedi la pratica</a></p>
-<p>Se il pulsante non funziona, copia questo indirizzo nel browser:<br><span style="word-break:break-all">{{.Link}}</span></p>
-<p style="color:#5c6f82">Questo messaggio è inviato automaticamente: non rispondere.</p>
-</body>
-</html>
-`))
-
 // message renders n without its id and recipient.
 func (n notice) message() (mail.Message, error) {
-	var text, html bytes.Buffer
-	if err := noticeText.Execute(&text, n); err != nil {
-		return mail.Message{}, err
+	facts := []mail.Fact{{Label: "Servizio", Value: n.Service}, {Label: "Stato", Value: n.Status}}
+	if n.Protocol != "" {
+		facts = append(facts, mail.Fact{Label: "Numero di protocollo", Value: n.Protocol})
 	}
-	if err := noticeHTML.Execute(&html, n); err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{
-		Subject: fmt.Sprintf("%s, pratica «%s»: %s", n.Comune, n.Service, n.Status),
-		Text:    text.String(),
-		HTML:    html.String(),
-	}, nil
+	return mail.Notice{
+		From:       n.Comune,
+		Subject:    fmt.Sprintf("%s, pratica «%s»: %s", n.Comune, n.Service, n.Status),
+		Title:      n.Service + ": " + n.Status,
+		Name:       n.Name,
+		Paragraphs: []mail.Paragraph{mail.Plain(n.Sentence)},
+		Facts:      append(facts, mail.Fact{Label: "Identificativo della pratica", Value: n.ID}),
+		Button:     &mail.Button{Label: "Vedi la pratica", Lead: "Per vedere la pratica e la sua storia accedi al portale:", Link: n.Link},
+		Footnote:   "Questo messaggio è inviato automaticamente: non rispondere.",
+	}.Message()
 }

@@ -79,6 +79,7 @@
 //	operator     counts of the queues          t      PK "queue-counts", SK "<queue partition>" (read whole; counters kept by the worker)
 //	operator     search by applicant           t      PK "search#applicant#<fiscal code>", SK "<submitted UTC time>#<id>" (reverse, a page; kept by the worker)
 //	operator     search by protocol number     t      PK "search#protocol#<number>", SK "<submitted UTC time>#<id>" (a page; kept by the worker)
+//	operator     search by applicant's name    t      PK "search#name#<first 3 letters>", SK "<word>#<submitted UTC time>#<id>" (prefix, reverse, a page; kept by the worker)
 //	operator     internal notes of one         t      PK "application#<id>", SK prefix "note#" (a page; each "note#<UTC time>#<id>", put if absent)
 //	citizen      messages of an application    t      PK "application#<id>", SK prefix "message#" (a page, oldest first; each "message#<UTC time>#<id>", put if absent)
 //	citizen      repeat a message's request    t      PK "application#<id>", SK "message-key#<message id>" (put if absent; expires after 1 day)

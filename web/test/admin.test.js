@@ -7,26 +7,16 @@
 // delivered. Any console error or content-policy violation fails the test.
 
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { expectCount, expectText, signIn, watched } from './browser.js'
-import { attach, chromiumPath, demoStaff, eventually, nurseryData, readyCitizen, startPortal } from './portal.js'
-
-const executablePath = chromiumPath()
-const skip =
-  !executablePath && process.env.CI !== 'true'
-    ? 'chromium is not installed (Debian: apt-get install chromium); CI=true makes this a failure'
-    : false
+import { executablePath, expectCount, expectText, screenshots, signIn, skip, watched } from './browser.js'
+import { attach, demoStaff, eventually, nurseryData, readyCitizen, startPortal } from './portal.js'
 
 test('an admin sets up staff and partners, a manager reassigns from the list', { skip, timeout: 300000 }, async (t) => {
   assert.ok(executablePath, 'chromium is required on CI: install Debian\'s chromium package')
-  const shots = join(tmpdir(), `stanza-admin-${Date.now()}`)
-  mkdirSync(shots, { recursive: true })
-  t.diagnostic(`screenshots in ${shots}`)
+  const shots = screenshots(t, 'admin')
   const portal = await startPortal()
   const hook = await receiver()
   const problems = []

@@ -4,24 +4,15 @@
 // Any console error or content-policy violation fails the test.
 
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { attach, chromiumPath, demoStaff, eventually, nurseryData, pdf, readyCitizen, startPortal, totp } from './portal.js'
-
-const executablePath = chromiumPath()
-const skip =
-  !executablePath && process.env.CI !== 'true'
-    ? 'chromium is not installed (Debian: apt-get install chromium); CI=true makes this a failure'
-    : false
+import { executablePath, expectCount, expectText, fitsWidth, screenshots, skip, watched } from './browser.js'
+import { attach, demoStaff, eventually, nurseryData, pdf, readyCitizen, startPortal, totp } from './portal.js'
 
 test('an operator works an application in the back office', { skip, timeout: 240000 }, async (t) => {
   assert.ok(executablePath, 'chromium is required on CI: install Debian\'s chromium package')
-  const shots = join(tmpdir(), `stanza-backoffice-${Date.now()}`)
-  mkdirSync(shots, { recursive: true })
-  t.diagnostic(`screenshots in ${shots}`)
+  const shots = screenshots(t, 'backoffice')
   const portal = await startPortal()
   const problems = []
   let browser, page
@@ -89,6 +80,13 @@ test('an operator works an application in the back office', { skip, timeout: 240
     assert.equal(await rows.count(), 1)
     await page.reload()
     await expectText(rows.first(), registered.protocol.number)
+
+    // And by the beginning of the applicant's names, which the row shows.
+    await page.getByLabel('Cerca una pratica').fill('bellandi giu')
+    await page.getByRole('button', { name: 'Cerca', exact: true }).click()
+    await page.waitForURL(/q=bellandi/)
+    await expectText(rows.first(), 'Giulia Bellandi')
+    assert.equal(await rows.count(), 1)
 
     // The detail: the data, the attachment, the history.
     await rows.first().getByRole('link').click()
@@ -196,58 +194,3 @@ test('an operator works an application in the back office', { skip, timeout: 240
   }
   assert.deepEqual(problems, [], 'console errors or content-policy violations')
 })
-
-/**
- * watched opens a page that records console errors, uncaught exceptions
- * and content-policy violations. The API's expected refusals (4xx answers
- * to its own calls, which Chromium logs as failed loads) are the only
- * errors let through.
- */
-async function watched(context, problems) {
-  const page = await context.newPage()
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)
-    })
-  })
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return
-    const expected = /status of 4\d\d/.test(m.text()) && new URL(m.location().url || 'x:').pathname.startsWith('/api/')
-    if (!expected) problems.push(`${m.text()} (${m.location().url})`)
-  })
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`))
-  return page
-}
-
-/** expectText waits until locator contains text. */
-async function expectText(locator, text) {
-  const deadline = Date.now() + 10000
-  let seen = ''
-  while (Date.now() < deadline) {
-    seen = (await locator.allInnerTexts().catch(() => [])).join('\n')
-    if (seen.includes(text)) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.fail(`got ${JSON.stringify(seen)}, want it to contain ${JSON.stringify(text)}`)
-}
-
-/** expectCount waits until locator matches n elements. */
-async function expectCount(locator, n) {
-  const deadline = Date.now() + 10000
-  let got = -1
-  while (Date.now() < deadline) {
-    got = await locator.count()
-    if (got === n) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  assert.fail(`got ${got} elements, want ${n}`)
-}
-
-/** fitsWidth fails when the page scrolls sideways. */
-async function fitsWidth(page) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `the page is ${scroll} px wide on a ${client} px screen`)
-}

@@ -1,9 +1,29 @@
-// What the browser tests of the back office share: pages that record
-// console errors and content-policy violations, waits on what the page
-// shows, and the staff's sign-in through the app.
+// What the browser tests share: Debian's chromium or the reason to skip,
+// pages that record console errors and content-policy violations, waits on
+// what the page shows, and the staff's sign-in through the back office.
 
 import assert from 'node:assert/strict'
-import { totp } from './portal.js'
+import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromiumPath, totp } from './portal.js'
+
+/** executablePath is the chromium the tests drive, '' when there is none. */
+export const executablePath = chromiumPath()
+
+/** skip is why a browser test skips: no chromium, except on CI, where that fails. */
+export const skip =
+  !executablePath && process.env.CI !== 'true'
+    ? 'chromium is not installed (Debian: apt-get install chromium); CI=true makes this a failure'
+    : false
+
+/** screenshots makes the directory for a test's screenshots and says where it is. */
+export function screenshots(t, name) {
+  const dir = join(tmpdir(), `stanza-${name}-${Date.now()}`)
+  mkdirSync(dir, { recursive: true })
+  t.diagnostic(`screenshots in ${dir}`)
+  return dir
+}
 
 /**
  * watched opens a page that records console errors, uncaught exceptions
@@ -49,6 +69,15 @@ export async function expectCount(locator, n) {
     await new Promise((r) => setTimeout(r, 100))
   }
   assert.fail(`got ${got} elements, want ${n}`)
+}
+
+/** fitsWidth fails when the page scrolls sideways. */
+export async function fitsWidth(page) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }))
+  assert.ok(scroll <= client, `the page is ${scroll} px wide on a ${client} px screen`)
 }
 
 /** signIn signs a member of staff in through the back office's forms, on to the queues. */

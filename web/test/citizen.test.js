@@ -1,30 +1,22 @@
 // The citizens' app in headless Chromium on a phone-size screen, against
 // the local portal built from this tree: a citizen finds the nursery
 // service, signs in through the test identity provider, completes the
-// first-access steps, follows the application in "Le mie pratiche",
+// first-access steps (the email verified through the app's page), fills
+// the Form.io form step by step with an upload, a refused field, the
+// review and the receipt, follows the application in "Le mie pratiche",
 // answers the office's message and integration request, withdraws it and
 // signs out. Any console error or content-policy violation fails the test.
 
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { expectCount, expectText, watched } from './browser.js'
-import { Client, chromiumPath, demoStaff, eventually, nurseryData, pdf, startPortal, totp } from './portal.js'
-
-const executablePath = chromiumPath()
-const skip =
-  !executablePath && process.env.CI !== 'true'
-    ? 'chromium is not installed (Debian: apt-get install chromium); CI=true makes this a failure'
-    : false
+import { executablePath, expectCount, expectText, fitsWidth, screenshots, skip, watched } from './browser.js'
+import { Client, demoStaff, eventually, pdf, startPortal, totp } from './portal.js'
 
 test('a citizen finds a service, signs in and follows an application', { skip, timeout: 240000 }, async (t) => {
   assert.ok(executablePath, 'chromium is required on CI: install Debian\'s chromium package')
-  const shots = join(tmpdir(), `stanza-cittadino-${Date.now()}`)
-  mkdirSync(shots, { recursive: true })
-  t.diagnostic(`screenshots in ${shots}`)
+  const shots = screenshots(t, 'cittadino')
   const portal = await startPortal()
   const problems = []
   let browser, page
@@ -113,14 +105,20 @@ test('a citizen finds a service, signs in and follows an application', { skip, t
     await page.getByRole('button', { name: 'Invia il messaggio di verifica' }).click()
     await expectText(page.locator('main'), 'Messaggio inviato a giulia.bellandi@example.org')
     await shot('04-email-verification')
-    // The link arrives in the local mailbox; the citizen opens it in another tab.
+    // The link arrives in the local mailbox and opens a page of the app,
+    // which verifies the address, says so, and continues to the service.
     const mail = await phone.newPage()
     await mail.goto(`${base}/_mailbox/`)
     await mail.goto(base + (await mail.locator('a[href^="/_mailbox/"]').first().getAttribute('href')))
-    await mail.goto(await mail.locator('a[href*="email-verification"]').first().getAttribute('href'))
-    await expectText(mail.locator('body'), '"verified":true')
+    const link = await mail.locator('a[href*="verifica-email"]').first().getAttribute('href')
     await mail.close()
-    await page.getByRole('button', { name: 'Ho verificato, continua' }).click()
+    assert.match(link, /\/verifica-email\?token=/)
+    await page.goto(link)
+    await expectText(page.getByRole('status'), 'Il tuo indirizzo giulia.bellandi@example.org è verificato')
+    assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar')
+    await fitsWidth(page)
+    await shot('04b-email-verified')
+    await page.getByRole('link', { name: 'Continua' }).click()
 
     // Back on the sheet with the profile complete: the application starts as a draft.
     await page.waitForURL(`${base}/servizi/iscrizione-asilo-nido`)
@@ -129,18 +127,96 @@ test('a citizen finds a service, signs in and follows an application', { skip, t
     await page.waitForURL(/\/pratiche\/[0-9a-z]+$/)
     const id = page.url().split('/').pop()
     await expectText(page.locator('[data-status]'), 'Bozza')
-
-    // The form is filled and sent through the API, in the browser's session.
     const session = await (await page.request.get(`${base}/api/v1/session`)).json()
     const api = new Client()
     api.csrf = session.csrfToken
     for (const c of await phone.cookies(base)) api.cookies.set(c.name, c.value)
-    const prepared = await api.api('POST', `${apps}/${id}/attachments`, { fileName: 'isee.pdf', mediaType: 'application/pdf', size: pdf.length })
-    const up = await fetch(prepared.upload.url, { method: prepared.upload.method, headers: prepared.upload.headers, body: pdf })
-    assert.ok(up.ok, `upload: got ${up.status}`)
-    const linked = await api.api('POST', `${apps}/${id}/attachments/${prepared.attachment.id}/confirmation`, {})
-    await api.api('PATCH', `${apps}/${id}`, { version: linked.application.version, step: 4, data: nurseryData(prepared.attachment.id) })
-    await api.api('POST', `${apps}/${id}/submission`, { confirmed: true }, 200, { 'Idempotency-Key': `invio-${id}` })
+
+    // The form, one step at a time. The applicant comes from the profile,
+    // the identity from SPID, which the citizen cannot change.
+    const next = () => page.getByRole('button', { name: 'Avanti' }).click()
+    const applicantName = page.getByRole('textbox', { name: 'Nome', exact: true })
+    await applicantName.waitFor()
+    assert.equal(await applicantName.inputValue(), 'Giulia')
+    assert.ok(await applicantName.isDisabled(), 'the applicant\'s name is SPID\'s')
+    assert.equal(await page.getByRole('textbox', { name: 'Email' }).inputValue(), 'giulia.bellandi@example.org')
+    await page.getByLabel('Luogo di nascita').fill('Bologna')
+    await expectText(page.locator('[data-autosave]'), 'Bozza salvata alle')
+    await fitsWidth(page)
+    await shot('05a-form-applicant')
+    await next()
+
+    // A wrong fiscal code is refused on its field, then corrected.
+    await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Sara')
+    await page.getByRole('textbox', { name: 'Cognome', exact: true }).fill('Bellandi')
+    await page.getByLabel('Codice fiscale').fill('BLLSRA25')
+    await page.locator('#child_birth_date-day').fill('12')
+    await page.locator('#child_birth_date-month').selectOption({ label: 'marzo' })
+    await page.locator('#child_birth_date-year').fill('2025')
+    await next()
+    await expectText(page.locator('.formio-component-child_fiscal_code'), 'Il campo «Codice fiscale» non ha il formato previsto.')
+    await shot('05b-form-error')
+    await page.getByLabel('Codice fiscale').fill('bllsra25c52a944z')
+    await next()
+
+    // The step change saved the draft: the server has the child.
+    await page.getByRole('button', { name: 'Aggiungi un genitore' }).waitFor()
+    const saved = await eventually('autosave', async () => {
+      const a = await api.api('GET', `${apps}/${id}`)
+      return { ok: a.data?.child_fiscal_code === 'BLLSRA25C52A944Z', value: a }
+    })
+    assert.equal(saved.step, 2)
+    const row = (i) => page.locator('[ref="datagrid-parents-row"]').nth(i)
+    const parent = async (i, name, fiscalCode, role, work) => {
+      await row(i).locator('[name$="[name]"]').fill(name)
+      await row(i).locator('[name$="[surname]"]').fill('Bellandi')
+      await row(i).locator('[name$="[fiscal_code]"]').fill(fiscalCode)
+      await row(i).locator('.formio-component-role select').selectOption({ label: role })
+      await row(i).locator('.formio-component-work select').selectOption({ label: work })
+    }
+    await parent(0, 'Giulia', 'BLLGLI93B67A944K', 'Madre', 'Lavoratore dipendente')
+    await page.getByRole('button', { name: 'Aggiungi un genitore' }).click()
+    await parent(1, 'Luca', 'BLLLCU90L08D612P', 'Padre', 'Lavoratore autonomo')
+    await fitsWidth(page)
+    await shot('05c-form-parents')
+    await next()
+
+    await page.getByText('Nido d\'infanzia Il Girasole').click()
+    await page.getByText('Tempo pieno').click()
+    await next()
+
+    // The ISEE certificate goes up through the API's signed upload.
+    await page.getByText('Sì', { exact: true }).click()
+    await page.getByLabel('Valore ISEE in euro').fill('18250')
+    await page.getByLabel('Protocollo della DSU').fill('INPS-ISEE-2026-00012345X-00')
+    const chooser = page.waitForEvent('filechooser')
+    await page.locator('.formio-component-isee_certificate a.browse').click()
+    await (await chooser).setFiles({ name: 'isee.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) })
+    await expectText(page.locator('.formio-component-isee_certificate'), 'isee.pdf')
+    await fitsWidth(page)
+    await shot('05d-form-isee')
+    await next()
+    await next()
+
+    await page.locator('label', { hasText: 'Dichiaro che quanto indicato' }).click()
+    await page.locator('label', { hasText: 'Ho letto l\'informativa' }).click()
+    await page.getByRole('button', { name: 'Vai al riepilogo' }).click()
+
+    // The review shows every answer before anything is sent.
+    await page.getByRole('heading', { level: 2, name: 'Riepilogo della domanda' }).waitFor()
+    for (const answer of ['Bologna', 'BLLSRA25C52A944Z', 'BLLLCU90L08D612P', 'INPS-ISEE-2026-00012345X-00', 'isee.pdf']) {
+      await expectText(page.locator('[data-review]'), answer)
+    }
+    await fitsWidth(page)
+    await shot('05e-form-review')
+    await page.getByRole('button', { name: 'Invia la domanda' }).click()
+
+    // Sent: the confirmation offers the receipt once the portal has made it.
+    await page.getByRole('heading', { level: 1, name: 'Domanda inviata' }).waitFor()
+    await expectText(page.getByRole('status'), 'Domanda inviata al Comune.')
+    await page.locator('[data-receipt]').getByRole('link', { name: 'Scarica la ricevuta (PDF)' }).waitFor({ timeout: 20000 })
+    await fitsWidth(page)
+    await shot('05f-form-sent')
     await eventually('registration', async () => {
       const a = await api.api('GET', `${apps}/${id}`)
       return { ok: a.status === 3000, value: a }
@@ -241,6 +317,11 @@ test('a citizen finds a service, signs in and follows an application', { skip, t
     await wide.goto(`${base}/servizi/iscrizione-asilo-nido`)
     await wide.getByRole('navigation', { name: 'In questa pagina' }).waitFor()
     await shot('10-desktop-service-sheet', wide)
+    await wide.goto(`${base}/servizi/certificato-residenza`)
+    await wide.getByRole('button', { name: 'Compila la domanda' }).click()
+    await wide.getByRole('textbox', { name: 'Nome', exact: true }).waitFor()
+    assert.equal(await wide.getByRole('textbox', { name: 'Codice fiscale' }).first().inputValue(), 'BLLGLI93B67A944K')
+    await shot('11-desktop-form', wide)
     await desktop.close()
 
     // Signing out ends the session at the identity provider too, and comes back signed out.
@@ -271,13 +352,4 @@ async function operator(base) {
   await c.api('POST', `${login}/totp`, { challenge: step.challenge, code: totp(staff.totpSecret) })
   c.csrf = (await c.api('GET', `${base}/api/v1/session`)).csrfToken
   return c
-}
-
-/** fitsWidth fails when the page scrolls sideways. */
-async function fitsWidth(page) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `the page is ${scroll} px wide on a ${client} px screen`)
 }

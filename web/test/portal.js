@@ -177,9 +177,11 @@ export async function readyCitizen(base, identity, email) {
   const list = (await c.send(`${base}/_mailbox/`)).text
   const message = list.match(/href="(\/_mailbox\/[^"]+)"/)
   if (!message) throw new Error(`no message in the mailbox:\n${list}`)
-  const link = (await c.send(base + message[1])).text.match(/<a href="([^"]+email-verification[^"]+)"/)
+  const link = (await c.send(base + message[1])).text.match(/<a href="([^"]+verifica-email[^"]+)"/)
   if (!link) throw new Error('no verification link in the message')
-  await c.api('GET', unescape(link[1]))
+  // The link opens the citizens' app, whose page makes this call.
+  const token = new URL(unescape(link[1])).searchParams.get('token')
+  await c.api('GET', `${base}/api/v1/email-verification?${new URLSearchParams({ token })}`)
   return c
 }
 

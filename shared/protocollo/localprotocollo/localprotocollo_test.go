@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/protocollo"
 	"github.com/stanzaportal/stanza/shared/protocollo/localprotocollo"
 	"github.com/stanzaportal/stanza/shared/protocollo/protocollotest"
@@ -94,7 +95,7 @@ func TestCrashLeavesGap(t *testing.T) {
 // TestRetryAcrossNewYear checks that a retry after midnight on 31 December
 // returns the number of the old year instead of drawing a new one.
 func TestRetryAcrossNewYear(t *testing.T) {
-	now := time.Date(2026, 12, 31, 23, 59, 59, 0, protocollo.Rome)
+	now := time.Date(2026, 12, 31, 23, 59, 59, 0, i18n.Rome)
 	r := localprotocollo.New(bolttest.DB(t), func() time.Time { return now })
 	first := register(t, r, protocollotest.Request("bugliano", 0, "late"))
 	now = now.Add(2 * time.Second)

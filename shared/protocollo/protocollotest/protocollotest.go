@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stanzaportal/stanza/shared/fault"
+	"github.com/stanzaportal/stanza/shared/i18n"
 	"github.com/stanzaportal/stanza/shared/protocollo"
 )
 
@@ -122,9 +123,9 @@ func testIndependent(t *testing.T, newRegistry Maker) {
 }
 
 func testDefaultYear(t *testing.T, newRegistry Maker) {
-	before := time.Now().In(protocollo.Rome).Year()
+	before := time.Now().In(i18n.Rome).Year()
 	reg := register(t, newRegistry(t), Request("bugliano", 0, "this-year"))
-	after := time.Now().In(protocollo.Rome).Year()
+	after := time.Now().In(i18n.Rome).Year()
 	if year, _ := Seq(t, reg.Number); year != before && year != after {
 		t.Errorf("got year %d, want the current year %d in Rome", year, after)
 	}

@@ -2,8 +2,8 @@
 
 import { request, tenantPath } from './api'
 import { announce, busy, errorBox, page, state } from './app'
-import { h } from './dom'
-import { input } from './forms'
+import { h } from '../common/dom'
+import { input } from '../common/forms'
 import { t } from './i18n'
 
 /** accountView changes one's own password; the API signs out every other session. */

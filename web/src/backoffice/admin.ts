@@ -2,7 +2,7 @@
 // the API shows once, and the confirmation asked before what cannot be
 // undone.
 
-import { h, uid, type Child } from './dom'
+import { h, uid, type Child } from '../common/dom'
 import { t } from './i18n'
 
 /** table is a plain table with a caption read by screen readers. */

@@ -13,12 +13,13 @@ import {
   type ProtocolConfig,
   type ResponseFileUpload,
 } from './api'
-import { announce, base, busy, errorBox, page, serviceTitle, state } from './app'
-import { h } from './dom'
+import { announce, base, busy, errorBox, page, problemBox, serviceTitle, state, type Errors } from './app'
+import { h } from '../common/dom'
+import { messageThread } from '../common/messages'
 import { files, renderData, renderForm, type FileRef, type FormComponent } from './formdata'
-import { input, select, textarea } from './forms'
+import { input, select, textarea } from '../common/forms'
 import { dateTime, eventLabel, number, statusLabel, t } from './i18n'
-import { statusBadge } from './status'
+import { statusBadge } from '../common/status'
 
 // The events an operator may ask for in each status: the operator's rows of
 // the workflow's transition table (shared/pratica/workflow.go). The API
@@ -51,9 +52,7 @@ export async function detailView(id: string): Promise<void> {
   try {
     app = await request<Application>('GET', appPath(id, ''))
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, breadcrumb(title), h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, breadcrumb(title), h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   show(app)
@@ -265,8 +264,6 @@ function actionForms(app: Application): HTMLElement {
   if (events.includes('reassign')) box.append(reassignForm(app))
   return box
 }
-
-type Errors = ReturnType<typeof errorBox>
 
 /** act performs a transition over the version shown, and shows the result. */
 async function act(app: Application, form: HTMLFormElement, errors: Errors, event: Event, body: Record<string, unknown>): Promise<void> {
@@ -495,51 +492,13 @@ interface Message {
   text: string
 }
 
-async function loadMessages(app: Application, region: HTMLElement): Promise<void> {
-  const list = h('ul', { class: 'list-unstyled mb-4', 'data-messages': '' })
-  const none = h('p', { class: 'mb-4' }, t('messages.none'))
-  const text = textarea(t('messages.new'), { name: 'text', required: true, maxlength: 4000 })
-  const form = h('form', { novalidate: true }, text.group)
-  const errors = errorBox(form)
-  form.append(errors.box, h('button', { type: 'submit', class: 'btn btn-outline-primary' }, t('messages.send')))
-  const item = (m: Message) =>
+function loadMessages(app: Application, region: HTMLElement): Promise<void> {
+  return messageThread(region, appPath(app.id, '/messages'), t, 'btn btn-outline-primary', (m: Message) =>
     h(
       'li',
       { class: `mb-3 p-2 rounded ${m.author === 'citizen' ? 'bg-light' : 'border'}` },
       h('p', { class: 'small text-muted mb-1' }, `${m.author === 'citizen' ? t('role.citizen') : m.by || roleLabel(m.author)} · ${dateTime(m.at)}`),
       h('p', { class: 'mb-0 text-prewrap' }, m.text),
-    )
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault()
-    if (!text.field.value.trim()) {
-      errors.show(t('messages.missing'))
-      return
-    }
-    try {
-      const m = await busy(form, () => request<Message>('POST', appPath(app.id, '/messages'), { text: text.field.value.trim() }))
-      none.remove()
-      list.append(item(m))
-      text.field.value = ''
-      errors.clear()
-      announce(t('messages.sent'))
-    } catch (err) {
-      errors.show(err)
-    }
-  })
-  try {
-    let cursor: string | undefined
-    do {
-      const page = await request<{ items: Message[]; cursor?: string }>(
-        'GET',
-        appPath(app.id, `/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
-      )
-      list.append(...page.items.map(item))
-      cursor = page.cursor
-    } while (cursor)
-    region.replaceChildren(list.children.length ? '' : none, list, form)
-  } catch (err) {
-    errors.show(err)
-    region.replaceChildren(errors.box)
-  }
+    ),
+  )
 }
-

@@ -5,7 +5,7 @@
 // know (a field removed since, a form that could not be read) are shown
 // with labels made from the keys.
 
-import { h, type Child } from './dom'
+import { h, type Child } from '../common/dom'
 import { locale, number, t } from './i18n'
 
 /** FileRef is a file as Form.io's file components store it. */

@@ -1,61 +1,22 @@
-// Italian first, English available: the choice is kept in the browser and
-// sent to the API, which answers its messages in the same language.
+// The back office's texts over the shared ones, and its reader's choice of
+// language, kept apart from the citizens' app's.
 
+import { en as sharedEn } from '../common/en'
+import { it as sharedIt } from '../common/it'
+import { keepLangIn, translator } from '../common/i18n'
 import { en } from './en'
-import { it, type Key, type Messages } from './it'
+import { it } from './it'
 
-export type Lang = 'it' | 'en'
+export { dateTime, lang, locale, number, statusLabel } from '../common/i18n'
 
-const dictionaries: Record<Lang, Messages> = { it, en }
-const storageKey = 'stanza.backoffice.lang'
+keepLangIn('stanza.backoffice.lang')
 
-/** lang is the chosen language, Italian unless English was chosen. */
-export function lang(): Lang {
-  return localStorage.getItem(storageKey) === 'en' ? 'en' : 'it'
-}
+const texts = translator({ it: { ...sharedIt, ...it }, en: { ...sharedEn, ...en } })
 
-export function setLang(l: Lang): void {
-  localStorage.setItem(storageKey, l)
-  document.documentElement.lang = l
-}
-
-/** t is the message key in the chosen language, with {name} filled in. */
-export function t(key: Key, args: Record<string, string | number> = {}): string {
-  let s: string = dictionaries[lang()][key]
-  for (const [name, value] of Object.entries(args)) s = s.replaceAll(`{${name}}`, String(value))
-  return s
-}
-
-function has(key: string): key is Key {
-  return key in it
-}
-
-/** statusLabel names an application's status. */
-export function statusLabel(code: number): string {
-  const key = `status.${code}`
-  return has(key) ? t(key) : String(code)
-}
+export const t = texts.t
 
 /** eventLabel names a step of the workflow. */
 export function eventLabel(event: string): string {
   const key = `event.${event}`
-  return has(key) ? t(key) : event
-}
-
-const locales: Record<Lang, string> = { it: 'it-IT', en: 'en-GB' }
-
-/** locale is the chosen language's locale, for formatting. */
-export function locale(): string {
-  return locales[lang()]
-}
-
-/** dateTime formats an API time for the reader. */
-export function dateTime(iso: string | undefined): string {
-  if (!iso) return ''
-  return new Intl.DateTimeFormat(locales[lang()], { dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso))
-}
-
-/** number formats a number for the reader. */
-export function number(n: number, digits = 0): string {
-  return new Intl.NumberFormat(locales[lang()], { maximumFractionDigits: digits }).format(n)
+  return texts.has(key) ? t(key) : event
 }

@@ -1,14 +1,11 @@
 // The back office's texts in Italian, the app's first language. Every key
-// must have its English text in en.ts: the type checker sees to it.
+// must have its English text in en.ts: the type checker sees to it. The
+// texts both apps share are in ../common/it.ts.
 
 export const it = {
   'app.title': 'Area operatori',
   'app.region': 'Stanza — area operatori del Comune',
   'app.tagline': 'Area operatori',
-  'skip.main': 'Vai al contenuto principale',
-  'lang.switch': 'English',
-  'header.signedInAs': 'Accesso come {name}',
-  'header.signOut': 'Esci',
   'nav.label': 'Sezioni dell’area operatori',
   'nav.applications': 'Pratiche',
   'nav.metrics': 'Metriche',
@@ -18,12 +15,8 @@ export const it = {
   'nav.webhooks': 'Webhook',
   'nav.account': 'Il mio account',
   'footer.text': 'Stanza — servizi online del Comune. Area riservata al personale comunale.',
-  loading: 'Caricamento…',
   yes: 'Sì',
   no: 'No',
-  'error.network': 'Il portale non risponde: controlla la connessione e riprova.',
-  'error.unexpected': 'Si è verificato un errore imprevisto. Riprova.',
-  'notFound.title': 'Pagina non trovata',
   'notFound.back': 'Torna alle pratiche',
 
   'signin.title': 'Accesso all’area operatori',
@@ -70,7 +63,7 @@ export const it = {
   'col.submitted': 'Inviata',
   'col.updated': 'Aggiornata',
   'search.label': 'Cerca una pratica',
-  'search.hint': 'Codice della pratica, codice fiscale del richiedente o numero di protocollo, per intero.',
+  'search.hint': 'Codice della pratica, codice fiscale o numero di protocollo per intero, oppure l’inizio del nome e del cognome del richiedente.',
   'search.submit': 'Cerca',
   'search.title': 'Ricerca',
   'search.results': 'Risultati per «{q}»',
@@ -321,18 +314,6 @@ export const it = {
   'account.mismatch': 'Le due nuove password non coincidono.',
   'account.changed': 'Password cambiata. Le altre sessioni del tuo account sono state chiuse.',
 
-  'status.1000': 'Bozza',
-  'status.2000': 'Inviata',
-  'status.3000': 'Protocollata',
-  'status.4000': 'Presa in carico',
-  'status.4100': 'Integrazione richiesta',
-  'status.4200': 'Integrazione in preparazione',
-  'status.4300': 'Integrazione inviata',
-  'status.4400': 'Integrazione protocollata',
-  'status.4500': 'Presa in carico dopo l’integrazione',
-  'status.7000': 'Accettata',
-  'status.9000': 'Rifiutata',
-  'status.20000': 'Ritirata',
   'event.submit': 'Invio',
   'event.register': 'Protocollazione',
   'event.take-in-charge': 'Presa in carico',

@@ -5,10 +5,12 @@
 import '../style.css'
 import { accountView } from './account'
 import { request, setCSRF, type Session } from './api'
-import { announce, base, clearAnnouncement, navigate, page, setRouter, signedIn, staff, state } from './app'
+import { announce, base, navigate, page, setRouter, signedIn, staff, state } from './app'
+import { routeLinks } from '../common/app'
+import { footer, frame, header, navItem, signedInTools } from '../common/shell'
 import { detailView } from './detail'
-import { h, icon } from './dom'
-import { lang, setLang, t, type Lang } from './i18n'
+import { h } from '../common/dom'
+import { lang, t } from './i18n'
 import { metricsView } from './metrics'
 import { officesView, officeView } from './offices'
 import { operatorsView, operatorView } from './operators'
@@ -19,80 +21,6 @@ import { signInView } from './signin'
 /** shell draws the header, navigation, regions and footer around main. */
 function shell(): void {
   const signed = staff()
-  const other: Lang = lang() === 'it' ? 'en' : 'it'
-  const home = signed ? `${base}pratiche` : base
-  const header = h(
-    'header',
-    { class: 'it-header-wrapper' },
-    h(
-      'div',
-      { class: 'it-header-slim-wrapper' },
-      h(
-        'div',
-        { class: 'container' },
-        h(
-          'div',
-          { class: 'it-header-slim-wrapper-content' },
-          h('span', { class: 'd-lg-block navbar-brand' }, t('app.region')),
-          h(
-            'div',
-            { class: 'it-header-slim-right-zone gap-2' },
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'btn btn-sm btn-outline-light py-1 px-2',
-                lang: other,
-                onclick: () => {
-                  setLang(other)
-                  render()
-                },
-              },
-              t('lang.switch'),
-            ),
-            signed &&
-              h(
-                'span',
-                { class: 'd-none d-md-inline text-white small' },
-                t('header.signedInAs', { name: state.session.name || state.session.subject || '' }),
-              ),
-            signed && h('button', { type: 'button', class: 'btn btn-sm btn-primary py-1 px-2', onclick: signOut }, t('header.signOut')),
-          ),
-        ),
-      ),
-    ),
-    h(
-      'div',
-      { class: 'it-nav-wrapper' },
-      h(
-        'div',
-        { class: 'it-header-center-wrapper it-small-header' },
-        h(
-          'div',
-          { class: 'container' },
-          h(
-            'div',
-            { class: 'it-header-center-content-wrapper' },
-            h(
-              'div',
-              { class: 'it-brand-wrapper' },
-              h(
-                'a',
-                { href: home },
-                icon('it-pa'),
-                h(
-                  'div',
-                  { class: 'it-brand-text' },
-                  h('div', { class: 'it-brand-title' }, state.comune || 'Stanza'),
-                  h('div', { class: 'it-brand-tagline' }, t('app.tagline')),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    ),
-  )
   const nav =
     signed &&
     h(
@@ -101,47 +29,36 @@ function shell(): void {
       h(
         'ul',
         { class: 'nav container' },
-        navItem(`${base}pratiche`, t('nav.applications')),
-        navItem(`${base}metriche`, t('nav.metrics')),
+        navLink(`${base}pratiche`, t('nav.applications')),
+        navLink(`${base}metriche`, t('nav.metrics')),
         admin() && [
-          navItem(`${base}operatori`, t('nav.staff')),
-          navItem(`${base}uffici`, t('nav.offices')),
-          navItem(`${base}chiavi-api`, t('nav.keys')),
-          navItem(`${base}webhook`, t('nav.webhooks')),
+          navLink(`${base}operatori`, t('nav.staff')),
+          navLink(`${base}uffici`, t('nav.offices')),
+          navLink(`${base}chiavi-api`, t('nav.keys')),
+          navLink(`${base}webhook`, t('nav.webhooks')),
         ],
-        navItem(`${base}account`, t('nav.account')),
+        navLink(`${base}account`, t('nav.account')),
       ),
     )
-  const footer = h(
-    'footer',
-    { class: 'it-footer mt-5' },
-    h(
-      'div',
-      { class: 'it-footer-small-prints clearfix' },
-      h('div', { class: 'container' }, h('p', { class: 'text-white py-3 mb-0 small' }, t('footer.text'))),
+  frame(
+    header(
+      {
+        region: t('app.region'),
+        home: signed ? `${base}pratiche` : base,
+        title: state.comune || 'Stanza',
+        tagline: t('app.tagline'),
+        tools: signed ? signedInTools(state.session.name || state.session.subject || '', signOut) : [],
+      },
+      render,
     ),
-  )
-  document.body.replaceChildren(
-    h('div', { class: 'skiplinks' }, h('a', { class: 'visually-hidden-focusable', href: '#main' }, t('skip.main'))),
-    header,
-    nav || '',
-    h(
-      'div',
-      { class: 'container mt-3' },
-      h('div', { id: 'announcer', 'aria-live': 'polite', 'aria-atomic': 'true' }),
-    ),
-    h('main', { id: 'main', class: 'container mb-5', tabindex: -1 }),
-    footer,
+    nav,
+    footer(t('footer.text')),
   )
 }
 
-function navItem(href: string, text: string): HTMLElement {
-  const current = location.pathname.startsWith(href)
-  return h(
-    'li',
-    { class: 'nav-item' },
-    h('a', { class: `nav-link${current ? ' active fw-semibold' : ''}`, href, 'aria-current': current ? 'page' : undefined }, text),
-  )
+/** navLink links to a section of the app, current on any of its pages. */
+function navLink(href: string, text: string): HTMLElement {
+  return navItem(href, text, location.pathname.startsWith(href))
 }
 
 async function signOut(): Promise<void> {
@@ -217,22 +134,7 @@ function notFound(): void {
   )
 }
 
-// Links inside the app change the page without reloading it.
-document.addEventListener('click', (e) => {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
-  const a = (e.target as Element).closest('a')
-  if (!a || a.target || a.hasAttribute('download')) return
-  const url = new URL(a.href, location.href)
-  if (url.origin !== location.origin || !url.pathname.startsWith(base)) return
-  e.preventDefault()
-  clearAnnouncement()
-  navigate(url.pathname + url.search)
-})
-window.addEventListener('popstate', () => {
-  clearAnnouncement()
-  render()
-})
-
+routeLinks((url) => url.pathname.startsWith(base))
 setRouter(render)
 
 async function start(): Promise<void> {

@@ -2,8 +2,8 @@
 // times to conclusion and the age of the backlog, as plain tables.
 
 import { request, tenantPath, type ServiceMetrics } from './api'
-import { errorBox, page, serviceTitle, state } from './app'
-import { h } from './dom'
+import { page, problemBox, serviceTitle, state } from './app'
+import { h } from '../common/dom'
 import { number, statusLabel, t } from './i18n'
 
 /** metricsView shows the metrics the API keeps for each service. */
@@ -14,9 +14,7 @@ export async function metricsView(): Promise<void> {
   try {
     items = (await request<{ items: ServiceMetrics[] }>('GET', tenantPath(state.session.tenant as string, 'backoffice/metrics'))).items
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   if (items.length === 0) {

@@ -3,9 +3,9 @@
 
 import { request, tenantPath, type Office, type Operator } from './api'
 import { breadcrumb, checkboxes, table } from './admin'
-import { announce, base, busy, errorBox, navigate, page, state } from './app'
-import { h } from './dom'
-import { input } from './forms'
+import { announce, base, busy, errorBox, navigate, page, problemBox, state } from './app'
+import { h } from '../common/dom'
+import { input } from '../common/forms'
 import { t } from './i18n'
 
 const tenant = () => state.session.tenant as string
@@ -35,9 +35,7 @@ export async function officesView(): Promise<void> {
   try {
     data = await load()
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   const staffName = new Map(data.staff.map((o) => [o.username, o.name]))
@@ -98,9 +96,7 @@ export async function officeView(officeID: string): Promise<void> {
   try {
     data = await load()
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, crumbs, h('h1', { class: 'my-4' }, officeID), errors.box)
+    page(title, crumbs, h('h1', { class: 'my-4' }, officeID), problemBox(err))
     return
   }
   const office = data.offices.find((o) => o.id === officeID)

@@ -4,9 +4,9 @@
 
 import { request, tenantPath, type CreatedOperator, type Office, type Operator, type ServiceSummary } from './api'
 import { breadcrumb, checkboxes, confirmed, shownOnce, table } from './admin'
-import { announce, base, busy, errorBox, page, state } from './app'
-import { h } from './dom'
-import { input, select } from './forms'
+import { announce, base, busy, errorBox, page, problemBox, state } from './app'
+import { h } from '../common/dom'
+import { input, select } from '../common/forms'
 import { dateTime, t } from './i18n'
 
 const tenant = () => state.session.tenant as string
@@ -43,9 +43,7 @@ export async function operatorsView(): Promise<void> {
       directory(),
     ])
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   const serviceName = new Map(dir.services.map((s) => [s.slug, s.title]))
@@ -129,9 +127,7 @@ export async function operatorView(username: string): Promise<void> {
     ])
     op = ops.find((o) => o.username === username)
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, crumbs, h('h1', { class: 'my-4' }, username), errors.box)
+    page(title, crumbs, h('h1', { class: 'my-4' }, username), problemBox(err))
     return
   }
   if (!op) {

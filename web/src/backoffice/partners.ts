@@ -13,9 +13,9 @@ import {
   type Webhook,
 } from './api'
 import { breadcrumb, checkboxes, confirmed, shownOnce, table } from './admin'
-import { announce, base, busy, errorBox, page, state } from './app'
-import { h } from './dom'
-import { input } from './forms'
+import { announce, base, busy, errorBox, page, problemBox, state } from './app'
+import { h } from '../common/dom'
+import { input } from '../common/forms'
 import { dateTime, statusLabel, t } from './i18n'
 import type { Key } from './it'
 
@@ -46,9 +46,7 @@ export async function apiKeysView(): Promise<void> {
   try {
     keys = (await request<{ items: APIKey[] }>('GET', tenantPath(tenant(), 'admin/api-keys'))).items
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   const rowErrors = errorBox()
@@ -120,9 +118,7 @@ export async function webhooksView(): Promise<void> {
   try {
     hooks = (await request<{ items: Webhook[] }>('GET', tenantPath(tenant(), 'admin/webhooks'))).items
   } catch (err) {
-    const errors = errorBox()
-    errors.show(err)
-    page(title, h('h1', { class: 'my-4' }, title), errors.box)
+    page(title, h('h1', { class: 'my-4' }, title), problemBox(err))
     return
   }
   const rowErrors = errorBox()

@@ -4,10 +4,10 @@
 
 import { request, tenantPath, type Queue, type QueueItem, type QueueList } from './api'
 import { base, errorBox, navigate, page, serviceTitle, state } from './app'
-import { h } from './dom'
-import { input, select } from './forms'
+import { h } from '../common/dom'
+import { input, select } from '../common/forms'
 import { dateTime, statusLabel, t } from './i18n'
-import { statusBadge } from './status'
+import { statusBadge } from '../common/status'
 
 const queues: Queue[] = ['da-assegnare', 'da-gestire', 'concluse', 'tutte']
 const filterNames = ['service', 'status', 'from', 'to', 'order'] as const
@@ -127,10 +127,15 @@ function row(a: QueueItem): HTMLElement {
         'a',
         { href: `${base}pratiche/${encodeURIComponent(a.id)}` },
         serviceTitle(a.service),
-        h('span', { class: 'visually-hidden' }, ` — ${t('queue.openLabel', { applicant: a.applicant })}`),
+        h('span', { class: 'visually-hidden' }, ` — ${t('queue.openLabel', { applicant: a.applicantName || a.applicant })}`),
       ),
     ),
-    h('td', { class: 'font-monospace small text-break-all' }, a.applicant),
+    h(
+      'td',
+      null,
+      a.applicantName ? h('span', { class: 'd-block' }, a.applicantName) : null,
+      h('span', { class: 'font-monospace small text-break-all' }, a.applicant),
+    ),
     h('td', null, a.protocol?.number ?? '—'),
     h('td', null, statusBadge(a.status)),
     h('td', null, dateTime(a.submittedAt)),

@@ -3,8 +3,8 @@
 
 import { request, tenantPath, type Comune, type LoginStep, type OperatorSession } from './api'
 import { busy, errorBox, page } from './app'
-import { h } from './dom'
-import { input, select } from './forms'
+import { h } from '../common/dom'
+import { input, select } from '../common/forms'
 import { t } from './i18n'
 
 type Done = (s: OperatorSession) => Promise<void>

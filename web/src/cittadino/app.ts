@@ -1,9 +1,12 @@
 // What every view shares: the session, the chosen Comune, the page's
 // regions and navigation inside the app.
 
-import { ApiError, request, setCSRF, tenantPath, type Comune, type ServiceSummary, type Session } from './api'
-import { append, h, type Child } from '../backoffice/dom'
+import { request, setCSRF, tenantPath, type Comune, type ServiceSummary, type Session } from './api'
+import { problemBox, showMain } from '../common/app'
+import { h, type Child } from '../common/dom'
 import { t } from './i18n'
+
+export { announce, busy, errorBox, navigate, setRouter, type Errors } from '../common/app'
 
 export const state = {
   session: { signedIn: false } as Session,
@@ -58,19 +61,6 @@ export function serviceTitle(slug: string): string {
   return state.services.get(slug) ?? slug
 }
 
-let router: () => void = () => {}
-
-export function setRouter(r: () => void): void {
-  router = r
-}
-
-/** navigate shows another page of the app, as a link would. */
-export function navigate(url: string, replace = false): void {
-  if (replace) history.replaceState(null, '', url)
-  else history.pushState(null, '', url)
-  router()
-}
-
 /** here is the current page's path and query, to come back to after a detour. */
 export function here(): string {
   return location.pathname + location.search
@@ -78,16 +68,7 @@ export function here(): string {
 
 /** page replaces the main region with a view and moves focus to its heading. */
 export function page(title: string, ...content: (Child | Child[])[]): HTMLElement {
-  document.title = `${title} — ${state.comune?.name ?? t('app.title')}`
-  const main = document.getElementById('main') as HTMLElement
-  main.replaceChildren()
-  append(main, ...content)
-  const heading = main.querySelector('h1')
-  if (heading) {
-    heading.tabIndex = -1
-    heading.focus()
-  }
-  return main
+  return showMain(`${title} — ${state.comune?.name ?? t('app.title')}`, ...content)
 }
 
 /** breadcrumb shows where the page sits, from the home page. */
@@ -108,87 +89,7 @@ export function breadcrumb(...trail: [string, string?][]): HTMLElement {
   )
 }
 
-/** announce tells screen readers what just happened, and shows it. */
-export function announce(message: string): void {
-  const region = document.getElementById('announcer') as HTMLElement
-  const alert = h('div', { class: 'alert alert-success', role: 'status', tabindex: -1 }, message)
-  region.replaceChildren(alert)
-  alert.focus()
-}
-
-/** clearAnnouncement removes the last confirmation, when the page changes. */
-export function clearAnnouncement(): void {
-  document.getElementById('announcer')?.replaceChildren()
-}
-
-/** problemText is what to show of a failed call. */
-export function problemText(err: unknown): string {
-  if (typeof err === 'string') return err
-  if (err instanceof ApiError) {
-    if (err.status === 0) return t('error.network')
-    return err.problem.detail || err.problem.title
-  }
-  return t('error.unexpected')
-}
-
-/**
- * errorBox is the place, next to a form, where the API's refusals are
- * shown and read out. show fills it and marks the fields the API names;
- * clear empties it.
- */
-export function errorBox(form?: HTMLFormElement) {
-  const box = h('div', { 'aria-live': 'assertive' })
-  const clear = () => {
-    box.replaceChildren()
-    form?.querySelectorAll('.is-invalid').forEach((el) => el.classList.remove('is-invalid'))
-    form?.querySelectorAll('.field-error').forEach((el) => el.remove())
-  }
-  const show = (err: unknown, extra?: Node) => {
-    clear()
-    const alert = h('div', { class: 'alert alert-danger', role: 'alert' })
-    if (err instanceof ApiError && err.problem.title && err.problem.detail) {
-      append(alert, h('p', { class: 'fw-semibold mb-1' }, err.problem.title))
-    }
-    append(alert, h('p', { class: 'mb-0' }, problemText(err)))
-    const unplaced: string[] = []
-    if (err instanceof ApiError) {
-      for (const f of err.problem.errors ?? []) {
-        const field = form?.querySelector<HTMLElement>(`[data-path="${CSS.escape(f.path)}"]`)
-        if (!field) {
-          unplaced.push(f.message)
-          continue
-        }
-        const id = `${field.id}-error`
-        field.classList.add('is-invalid')
-        field.setAttribute('aria-describedby', id)
-        field.after(h('div', { class: 'invalid-feedback d-block field-error', id }, f.message))
-      }
-    }
-    if (unplaced.length) append(alert, h('ul', { class: 'mb-0 mt-2' }, unplaced.map((m) => h('li', null, m))))
-    if (extra) append(alert, extra)
-    box.append(alert)
-  }
-  return { box, show, clear }
-}
-
-export type Errors = ReturnType<typeof errorBox>
-
-/** busy disables a form's buttons while a call is under way. */
-export async function busy<T>(form: HTMLFormElement, work: () => Promise<T>): Promise<T> {
-  const buttons = [...form.querySelectorAll('button')]
-  buttons.forEach((b) => (b.disabled = true))
-  form.setAttribute('aria-busy', 'true')
-  try {
-    return await work()
-  } finally {
-    buttons.forEach((b) => (b.disabled = false))
-    form.removeAttribute('aria-busy')
-  }
-}
-
 /** failure shows a view's title with what went wrong loading it. */
 export function failure(title: string, err: unknown, ...before: Child[]): void {
-  const errors = errorBox()
-  errors.show(err)
-  page(title, ...before, h('h1', { class: 'my-4' }, title), errors.box)
+  page(title, ...before, h('h1', { class: 'my-4' }, title), problemBox(err))
 }

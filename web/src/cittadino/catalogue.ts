@@ -3,8 +3,8 @@
 
 import { request, tenantPath, type Category, type Comune, type ServiceSheet, type ServiceSummary } from './api'
 import { breadcrumb, busy, chooseComune, errorBox, failure, navigate, page, state, tenant } from './app'
-import { h, icon } from '../backoffice/dom'
-import { input } from '../backoffice/forms'
+import { h, icon } from '../common/dom'
+import { input } from '../common/forms'
 import { has, t } from './i18n'
 import { apply } from './signin'
 

@@ -14,10 +14,12 @@ import {
   type PreparedUpload,
 } from './api'
 import { announce, breadcrumb, busy, errorBox, failure, page, serviceTitle, tenant, type Errors } from './app'
-import { h, icon } from '../backoffice/dom'
-import { input, textarea } from '../backoffice/forms'
+import { h, icon } from '../common/dom'
+import { messageThread } from '../common/messages'
+import { input, textarea } from '../common/forms'
+import { formView, mediaType } from './form'
 import { dateTime, statusLabel, t } from './i18n'
-import { statusBadge } from './status'
+import { statusBadge } from '../common/status'
 
 const Draft = 1000
 const IntegrationRequested = 4100
@@ -41,7 +43,9 @@ export async function detailView(id: string): Promise<void> {
     failure(title, err, trail())
     return
   }
-  show(app)
+  // A draft is still being filled in: its page is the form.
+  if (app.status === Draft) void formView(app)
+  else show(app)
 }
 
 function appPath(id: string, rest = ''): string {
@@ -73,7 +77,6 @@ function show(app: Application): void {
     breadcrumb([t('mine.title'), '/pratiche'], [title]),
     h('h1', { class: 'mt-4 mb-2' }, title),
     h('p', { class: 'mb-4' }, statusBadge(app.status)),
-    app.status === Draft ? h('div', { class: 'alert alert-info' }, t('detail.draft')) : '',
     h('div', { class: 'row' }, main, side),
   )
   if (app.status !== Draft) void loadMessages(app, messages)
@@ -240,15 +243,6 @@ function integrationForm(app: Application): HTMLElement {
   return form
 }
 
-/** mediaType names a file's type as the API expects it. */
-function mediaType(f: File): string {
-  const name = f.name.toLowerCase()
-  if (name.endsWith('.pdf')) return 'application/pdf'
-  if (name.endsWith('.jpg') || name.endsWith('.jpeg')) return 'image/jpeg'
-  if (name.endsWith('.png')) return 'image/png'
-  return f.type
-}
-
 /**
  * attach sends a file the way every attachment goes: the API prepares a
  * signed upload, the browser sends the bytes straight to file storage, and
@@ -336,57 +330,13 @@ function withdrawal(app: Application): HTMLElement {
   return form
 }
 
-async function loadMessages(app: Application, region: HTMLElement): Promise<void> {
-  const list = h('ul', { class: 'list-unstyled mb-4', 'data-messages': '' })
-  const none = h('p', { class: 'mb-4' }, t('messages.none'))
-  const text = textarea(t('messages.new'), { name: 'text', required: true, maxlength: 4000 })
-  const form = h('form', { novalidate: true }, text.group)
-  const errors = errorBox(form)
-  form.append(errors.box, h('button', { type: 'submit', class: 'btn btn-primary' }, t('messages.send')))
-  const item = (m: Message) =>
+function loadMessages(app: Application, region: HTMLElement): Promise<void> {
+  return messageThread(region, appPath(app.id, '/messages'), t, 'btn btn-primary', (m: Message) =>
     h(
       'li',
       { class: `mb-3 p-3 rounded ${m.author === 'citizen' ? 'bg-light ms-4' : 'border me-4'}` },
       h('p', { class: 'small text-muted mb-1' }, `${m.author === 'citizen' ? t('messages.you') : t('messages.office')} · ${dateTime(m.at)}`),
       h('p', { class: 'mb-0 text-prewrap' }, m.text),
-    )
-  // The key of the message being written: kept across retries of the same
-  // text, so that a send whose answer was lost is not sent twice.
-  let key = idempotencyKey()
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault()
-    if (!text.field.value.trim()) {
-      errors.show(t('messages.missing'))
-      text.field.focus()
-      return
-    }
-    try {
-      const m = await busy(form, () =>
-        request<Message>('POST', appPath(app.id, '/messages'), { text: text.field.value.trim() }, { 'Idempotency-Key': key }),
-      )
-      key = idempotencyKey()
-      none.remove()
-      list.append(item(m))
-      text.field.value = ''
-      errors.clear()
-      announce(t('messages.sent'))
-    } catch (err) {
-      errors.show(err)
-    }
-  })
-  try {
-    let cursor: string | undefined
-    do {
-      const page = await request<{ items: Message[]; cursor?: string }>(
-        'GET',
-        appPath(app.id, `/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
-      )
-      list.append(...page.items.map(item))
-      cursor = page.cursor
-    } while (cursor)
-    region.replaceChildren(list.children.length ? '' : none, list, form)
-  } catch (err) {
-    errors.show(err)
-    region.replaceChildren(errors.box)
-  }
+    ),
+  )
 }

@@ -1,25 +1,18 @@
 // The citizens' app's texts in Italian, the app's first language. Every key
-// must have its English text in en.ts: the type checker sees to it.
+// must have its English text in en.ts: the type checker sees to it. The
+// texts both apps share are in ../common/it.ts.
 
 export const it = {
   'app.title': 'Servizi online',
   'app.region': 'Stanza — servizi online del Comune',
   'app.tagline': 'Servizi online del Comune',
-  'skip.main': 'Vai al contenuto principale',
-  'lang.switch': 'English',
   'header.signIn': 'Accedi all’area personale',
-  'header.signOut': 'Esci',
-  'header.signedInAs': 'Accesso come {name}',
   'nav.label': 'Sezioni del portale',
   'nav.services': 'Servizi',
   'nav.applications': 'Le mie pratiche',
   'footer.text': 'Stanza — servizi online del Comune.',
   'footer.backoffice': 'Area operatori',
   'footer.changeComune': 'Cambia Comune',
-  loading: 'Caricamento…',
-  'error.network': 'Il portale non risponde: controlla la connessione e riprova.',
-  'error.unexpected': 'Si è verificato un errore imprevisto. Riprova.',
-  'notFound.title': 'Pagina non trovata',
   'notFound.back': 'Torna ai servizi',
   breadcrumb: 'Percorso di navigazione',
   'breadcrumb.home': 'Home',
@@ -104,6 +97,13 @@ export const it = {
   'email.change': 'Cambia indirizzo email',
   'first.complete': 'Il tuo profilo è completo: puoi usare i servizi online.',
 
+  'verify.title': 'Verifica dell’indirizzo email',
+  'verify.checking': 'Verifica in corso…',
+  'verify.done': 'Il tuo indirizzo {email} è verificato: il Comune ti scriverà qui per ogni novità sulle tue pratiche.',
+  'verify.notDone': 'Non è stato possibile verificare l’indirizzo {email}: chiedi un nuovo messaggio di verifica.',
+  'verify.continue': 'Continua',
+  'verify.services': 'Vai ai servizi online',
+
   'mine.title': 'Le mie pratiche',
   'mine.intro': 'Le domande che hai presentato al {comune}, raggruppate per stato.',
   'mine.groups': 'Gruppi di pratiche',
@@ -134,7 +134,20 @@ export const it = {
   'detail.noAttachments': 'Nessun allegato.',
   'detail.integrationFile': 'File inviato con l’integrazione',
   'detail.history': 'Storia della pratica',
-  'detail.draft': 'Questa domanda è ancora una bozza: non è stata inviata al Comune.',
+
+  'form.instructions': 'Prima di cominciare',
+  'form.unsaved': 'Modifiche non ancora salvate…',
+  'form.saved': 'Bozza salvata alle {time}',
+  'form.notSaved': 'Bozza non salvata',
+  'form.review': 'Riepilogo della domanda',
+  'form.reviewIntro': 'Controlla le risposte: la domanda si invia così com’è e dopo l’invio non si può più modificare.',
+  'form.change': 'Modifica le risposte',
+  'form.send': 'Invia la domanda',
+  'form.sentTitle': 'Domanda inviata',
+  'form.sent': 'Domanda inviata al Comune.',
+  'form.sentText': 'La domanda «{service}» è stata inviata al Comune. Ti scriveremo per email a ogni novità.',
+  'form.receiptSoon': 'La ricevuta sarà disponibile a breve: la trovi anche nella pagina della pratica.',
+  'form.follow': 'Segui la pratica',
   'role.citizen': 'Tu',
   'role.operator': 'Il Comune',
   'role.system': 'Il portale',
@@ -171,19 +184,6 @@ export const it = {
   'withdraw.question': 'Vuoi davvero ritirare questa domanda? Non potrai annullare il ritiro.',
   'withdraw.done': 'Domanda ritirata.',
   'conflict.reload': 'Ricarica la pratica',
-
-  'status.1000': 'Bozza',
-  'status.2000': 'Inviata',
-  'status.3000': 'Protocollata',
-  'status.4000': 'Presa in carico',
-  'status.4100': 'Integrazione richiesta',
-  'status.4200': 'Integrazione in preparazione',
-  'status.4300': 'Integrazione inviata',
-  'status.4400': 'Integrazione protocollata',
-  'status.4500': 'Presa in carico dopo l’integrazione',
-  'status.7000': 'Accettata',
-  'status.9000': 'Rifiutata',
-  'status.20000': 'Ritirata',
 }
 
 export type Key = keyof typeof it

@@ -8,7 +8,6 @@ import {
   announce,
   chooseComune,
   citizen,
-  clearAnnouncement,
   failure,
   here,
   navigate,
@@ -18,82 +17,21 @@ import {
   signedIn,
   state,
 } from './app'
+import { routeLinks } from '../common/app'
+import { footer, frame, header, navItem, signedInTools } from '../common/shell'
 import { catalogueView, comuniView, serviceView } from './catalogue'
 import { detailView } from './detail'
-import { h, icon } from '../backoffice/dom'
-import { lang, setLang, t, type Lang } from './i18n'
+import { h, icon } from '../common/dom'
+import { lang, t } from './i18n'
 import { mineView } from './pratiche'
 import { firstAccessNeeded, firstAccessPath, firstAccessView, signInPath, signInView } from './signin'
+import { verifyEmailView, verifyPath } from './verify'
 
 const signedOutKey = 'stanza.cittadino.signedOut'
 
 /** shell draws the header, navigation, regions and footer around main. */
 function shell(): void {
-  const other: Lang = lang() === 'it' ? 'en' : 'it'
   const c = state.comune
-  const slim = h(
-    'div',
-    { class: 'it-header-slim-wrapper' },
-    h(
-      'div',
-      { class: 'container' },
-      h(
-        'div',
-        { class: 'it-header-slim-wrapper-content' },
-        h('span', { class: 'd-none d-lg-block navbar-brand' }, t('app.region')),
-        h(
-          'div',
-          { class: 'it-header-slim-right-zone gap-2 ms-auto' },
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-sm btn-outline-light py-1 px-2',
-              lang: other,
-              onclick: () => {
-                setLang(other)
-                render()
-              },
-            },
-            t('lang.switch'),
-          ),
-          citizen()
-            ? [
-                h('span', { class: 'd-none d-md-inline text-white small' }, t('header.signedInAs', { name: state.session.name || '' })),
-                h('button', { type: 'button', class: 'btn btn-sm btn-primary py-1 px-2', onclick: signOut }, t('header.signOut')),
-              ]
-            : h(
-                'a',
-                { class: 'btn btn-sm btn-primary btn-icon py-1 px-2', href: signInPath(here()) },
-                h('span', { class: 'rounded-icon' }, icon('it-user', 'icon-primary icon-sm')),
-                h('span', null, t('header.signIn')),
-              ),
-        ),
-      ),
-    ),
-  )
-  const center = h(
-    'div',
-    { class: 'it-header-center-wrapper it-small-header' },
-    h(
-      'div',
-      { class: 'container' },
-      h(
-        'div',
-        { class: 'it-header-center-content-wrapper' },
-        h(
-          'div',
-          { class: 'it-brand-wrapper' },
-          h(
-            'a',
-            { href: '/' },
-            icon('it-pa'),
-            h('div', { class: 'it-brand-text' }, h('div', { class: 'it-brand-title' }, c?.name ?? 'Stanza'), h('div', { class: 'it-brand-tagline' }, t('app.tagline'))),
-          ),
-        ),
-      ),
-    ),
-  )
   const nav =
     c &&
     h(
@@ -121,53 +59,35 @@ function shell(): void {
         ),
       )
     : ''
-  const footer = h(
-    'footer',
-    { class: 'it-footer mt-5' },
+  const links = h(
+    'div',
+    { class: 'col-md-6 mb-3' },
     h(
-      'div',
-      { class: 'it-footer-main py-4' },
-      h(
-        'div',
-        { class: 'container' },
-        h(
-          'div',
-          { class: 'row' },
-          contacts,
-          h(
-            'div',
-            { class: 'col-md-6 mb-3' },
-            h(
-              'ul',
-              { class: 'list-unstyled small mb-0' },
-              state.comuni.length > 1 && h('li', null, h('a', { class: 'text-white', href: `/comuni?${new URLSearchParams({ next: '/' })}` }, t('footer.changeComune'))),
-              h('li', null, h('a', { class: 'text-white', href: '/backoffice/' }, t('footer.backoffice'))),
-            ),
-          ),
-        ),
-      ),
-    ),
-    h(
-      'div',
-      { class: 'it-footer-small-prints clearfix' },
-      h('div', { class: 'container' }, h('p', { class: 'text-white py-3 mb-0 small' }, t('footer.text'))),
+      'ul',
+      { class: 'list-unstyled small mb-0' },
+      state.comuni.length > 1 && h('li', null, h('a', { class: 'text-white', href: `/comuni?${new URLSearchParams({ next: '/' })}` }, t('footer.changeComune'))),
+      h('li', null, h('a', { class: 'text-white', href: '/backoffice/' }, t('footer.backoffice'))),
     ),
   )
-  document.body.replaceChildren(
-    h('div', { class: 'skiplinks' }, h('a', { class: 'visually-hidden-focusable', href: '#main' }, t('skip.main'))),
-    h('header', { class: 'it-header-wrapper' }, slim, h('div', { class: 'it-nav-wrapper' }, center)),
-    nav || '',
-    h('div', { class: 'container mt-3' }, h('div', { id: 'announcer', 'aria-live': 'polite', 'aria-atomic': 'true' })),
-    h('main', { id: 'main', class: 'container mb-5', tabindex: -1 }),
-    footer,
+  const signIn = h(
+    'a',
+    { class: 'btn btn-sm btn-primary btn-icon py-1 px-2', href: signInPath(here()) },
+    h('span', { class: 'rounded-icon' }, icon('it-user', 'icon-primary icon-sm')),
+    h('span', null, t('header.signIn')),
   )
-}
-
-function navItem(href: string, text: string, current: boolean): HTMLElement {
-  return h(
-    'li',
-    { class: 'nav-item' },
-    h('a', { class: `nav-link${current ? ' active fw-semibold' : ''}`, href, 'aria-current': current ? 'page' : undefined }, text),
+  frame(
+    header(
+      {
+        region: t('app.region'),
+        home: '/',
+        title: c?.name ?? 'Stanza',
+        tagline: t('app.tagline'),
+        tools: citizen() ? signedInTools(state.session.name || '', signOut) : [signIn],
+      },
+      () => void render(),
+    ),
+    nav,
+    footer(t('footer.text'), h('div', { class: 'it-footer-main py-4' }, h('div', { class: 'container' }, h('div', { class: 'row' }, contacts, links)))),
   )
 }
 
@@ -226,7 +146,8 @@ async function render(): Promise<void> {
     navigate(signInPath(here()), true)
     return
   }
-  if (citizen() && state.firstAccess && path !== '/primo-accesso') {
+  // The email's verification is one of the first-access steps.
+  if (citizen() && state.firstAccess && path !== '/primo-accesso' && path !== verifyPath) {
     navigate(firstAccessPath(here()), true)
     return
   }
@@ -238,6 +159,7 @@ async function render(): Promise<void> {
   else if (path === '/primo-accesso' && citizen()) void firstAccessView(query.get('next') || '/pratiche')
   else if (path === '/pratiche') void mineView(query.get('gruppo'))
   else if (detail) void detailView(decodeURIComponent(detail[1]))
+  else if (path === verifyPath) void verifyEmailView(query.get('token') ?? '')
   else notFound()
 }
 
@@ -248,22 +170,7 @@ function notFound(): void {
 // Links to the app's pages change the page without reloading it; sign-in,
 // the API, the back office and the portal's local tools are full pages.
 const elsewhere = /^\/(auth|api|backoffice|_)/
-document.addEventListener('click', (e) => {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
-  const a = (e.target as Element).closest('a')
-  if (!a || a.target || a.hasAttribute('download') || !a.hasAttribute('href')) return
-  const url = new URL(a.href, location.href)
-  if (url.origin !== location.origin || elsewhere.test(url.pathname)) return
-  if (url.hash && url.pathname === location.pathname && url.search === location.search) return
-  e.preventDefault()
-  clearAnnouncement()
-  navigate(url.pathname + url.search)
-})
-window.addEventListener('popstate', () => {
-  clearAnnouncement()
-  void render()
-})
-
+routeLinks((url) => !elsewhere.test(url.pathname))
 setRouter(() => void render())
 
 async function start(): Promise<void> {

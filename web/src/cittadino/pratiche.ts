@@ -3,9 +3,9 @@
 
 import { request, tenantPath, type Application, type ApplicationList } from './api'
 import { breadcrumb, failure, page, serviceTitle, state, tenant } from './app'
-import { h } from '../backoffice/dom'
+import { h } from '../common/dom'
 import { dateTime, has, t } from './i18n'
-import { statusBadge } from './status'
+import { statusBadge } from '../common/status'
 
 /** The groups in the order the API and the tabs list them. */
 const groups = ['bozze', 'inviate', 'in-lavorazione', 'da-integrare', 'accettate', 'rifiutate', 'ritirate']

@@ -4,9 +4,10 @@
 
 import { request, tenantPath, type Access, type Application, type Profile, type Provider, type Terms } from './api'
 import { announce, breadcrumb, busy, citizen, errorBox, failure, navigate, page, state, tenant } from './app'
-import { h, icon, uid } from '../backoffice/dom'
-import { input } from '../backoffice/forms'
+import { h, icon, uid } from '../common/dom'
+import { input } from '../common/forms'
 import { date, t } from './i18n'
+import { rememberReturn } from './verify'
 
 /** firstAccessPath is where the first-access steps are, with the page to return to. */
 export function firstAccessPath(next: string): string {
@@ -188,7 +189,11 @@ export async function firstAccessView(next: string): Promise<void> {
   let step: HTMLElement
   if (!termsDone) step = termsStep(s.terms, again)
   else if (!profileDone) step = profileStep(s.profile, again)
-  else step = emailStep(s.profile, again)
+  else {
+    step = emailStep(s.profile, again)
+    // The emailed link comes back here, and so on to next.
+    rememberReturn(firstAccessPath(next))
+  }
   page(title, ...top(), h('p', { class: 'lead' }, t('first.intro', { comune: state.comune?.name ?? '' })), steps, step)
 }
 

@@ -1,6 +1,6 @@
 // An application's status as a badge, coloured by where it stands.
 
-import { h } from '../backoffice/dom'
+import { h } from './dom'
 import { statusLabel } from './i18n'
 
 /** statusBadge shows a status; the colour only repeats what the text says. */

@@ -1,5 +1,5 @@
 // Form fields in Bootstrap Italia's markup. Labels stay above their field
-// ("active"): Bootstrap Italia moves them with a script this app does not
+// ("active"): Bootstrap Italia moves them with a script the apps do not
 // load.
 
 import { h, uid } from './dom'
@@ -34,14 +34,7 @@ export function input(label: string, o: FieldOptions): { group: HTMLElement; fie
     'aria-describedby': hintId,
     'data-path': o.name,
   })
-  const group = h(
-    'div',
-    { class: 'form-group' },
-    h('label', { for: id, class: 'active' }, label),
-    field,
-    o.hint && h('small', { id: hintId, class: 'form-text' }, o.hint),
-  )
-  return { group, field }
+  return { group: group(label, field, o.hint), field }
 }
 
 /** textarea is a labelled text area. */
@@ -58,14 +51,18 @@ export function textarea(label: string, o: FieldOptions): { group: HTMLElement; 
     'aria-describedby': hintId,
     'data-path': o.name,
   })
-  const group = h(
+  return { group: group(label, field, o.hint), field }
+}
+
+/** group puts a field under its label, with the hint the field refers to. */
+function group(label: string, field: HTMLElement, hint?: string): HTMLElement {
+  return h(
     'div',
     { class: 'form-group' },
-    h('label', { for: id, class: 'active' }, label),
+    h('label', { for: field.id, class: 'active' }, label),
     field,
-    o.hint && h('small', { id: hintId, class: 'form-text' }, o.hint),
+    hint && h('small', { id: `${field.id}-hint`, class: 'form-text' }, hint),
   )
-  return { group, field }
 }
 
 /** select is a labelled choice among options, given as [value, text]. */
