@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -113,11 +116,12 @@ type staffApp struct {
 	Status   int
 	Assignee string
 	History  []struct {
-		From, To int
-		Event    string
-		Role     string
-		By       string
-		Note     string
+		From, To     int
+		Event        string
+		Role         string
+		By           string
+		Note         string
+		ResponseFile string
 	}
 }
 
@@ -128,6 +132,30 @@ func decodeStaffApp(t *testing.T, body string) staffApp {
 		t.Fatalf("not an application: %v %s", err, body)
 	}
 	return a
+}
+
+// pdfText returns the text of a PDF as pdftotext reads it, with runs of
+// spaces and line breaks made one space; ok is false, after a log line,
+// when pdftotext is missing outside CI (CI installs poppler-utils).
+func pdfText(t *testing.T, pdf string) (text string, ok bool) {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is missing: install poppler-utils")
+		}
+		t.Log("pdftotext is missing (apt-get install poppler-utils): the PDF's text is not checked")
+		return "", false
+	}
+	path := filepath.Join(t.TempDir(), "document.pdf")
+	if err := os.WriteFile(path, []byte(pdf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return strings.Join(strings.Fields(string(out)), " "), true
 }
 
 // statusOf reads the application's status through b.
@@ -227,9 +255,23 @@ func TestBackofficeFullFlow(t *testing.T) {
 
 	a = act("take in charge after the integration", `{"event":"take-in-charge"}`, 200)
 	a = act("resume", `{"event":"resume"}`, 200)
-	a = act("accept", `{"event":"accept","note":"Requisiti verificati: iscrizione accolta."}`, 200)
-	if a.Status != 7000 {
-		t.Fatalf("accept: got status %d", a.Status)
+	// The decision comes with the Comune's own response file, uploaded
+	// through its signed URL first.
+	resp, body = operator.api("POST", office+"/"+id+"/response-file", fmt.Sprintf(`{"fileName":"provvedimento.pdf","mediaType":"application/pdf","size":%d}`, len(testPDF)))
+	expect(t, "prepare the response file", resp, body, 201)
+	var rf struct {
+		File struct{ ID string }
+		preparedUpload
+	}
+	if err := json.Unmarshal([]byte(body), &rf); err != nil || rf.File.ID == "" {
+		t.Fatalf("response file: %v %s", err, body)
+	}
+	if st := upload(t, rf.preparedUpload, testPDF); st/100 != 2 {
+		t.Fatalf("response file upload: %d", st)
+	}
+	a = act("accept", fmt.Sprintf(`{"event":"accept","note":"Requisiti verificati: iscrizione accolta.","responseFile":%q}`, rf.File.ID), 200)
+	if last := a.History[len(a.History)-1]; a.Status != 7000 || last.ResponseFile != rf.File.ID {
+		t.Fatalf("accept: got status %d, response file %q; want 7000 with %s", a.Status, last.ResponseFile, rf.File.ID)
 	}
 	wantSteps := []struct {
 		event, by string
@@ -258,8 +300,16 @@ func TestBackofficeFullFlow(t *testing.T) {
 		location = resp.Header.Get("Location")
 		return resp.StatusCode == 302, resp.Status + " " + body
 	})
-	if resp, pdf := citizen.api("GET", location, ""); resp.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF-") {
-		t.Errorf("response download: got %s", resp.Status)
+	resp, pdf := citizen.api("GET", location, "")
+	if resp.StatusCode != 200 || !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("response download: got %s", resp.Status)
+	}
+	if text, ok := pdfText(t, pdf); ok {
+		for _, want := range []string{"accolta", "Requisiti verificati: iscrizione accolta.", "2026/0000001", "provvedimento.pdf"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the response PDF lacks %q:\n%s", want, text)
+			}
+		}
 	}
 
 	// The citizen's view: every step, no operator's name, no internal note.
