@@ -204,9 +204,12 @@ test('a citizen finds a service, signs in and follows an application', { skip, t
 
     // The review shows every answer before anything is sent.
     await page.getByRole('heading', { level: 2, name: 'Riepilogo della domanda' }).waitFor()
-    for (const answer of ['Bologna', 'BLLSRA25C52A944Z', 'BLLLCU90L08D612P', 'INPS-ISEE-2026-00012345X-00', 'isee.pdf']) {
+    for (const answer of ['Bologna', 'BLLSRA25C52A944Z', 'BLLLCU90L08D612P', 'INPS-ISEE-2026-00012345X-00', 'isee.pdf', `${pdf.length} byte`]) {
       await expectText(page.locator('[data-review]'), answer)
     }
+    // Checkboxes answer in words, not "True" or "False".
+    assert.equal(await page.locator('[data-review] .formio-component-truthful [ref="value"]').innerText(), 'Sì')
+    assert.equal(await page.locator('[data-review] .formio-component-disability [ref="value"]').innerText(), 'No')
     await fitsWidth(page)
     await shot('05e-form-review')
     await page.getByRole('button', { name: 'Invia la domanda' }).click()

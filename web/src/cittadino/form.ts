@@ -145,7 +145,9 @@ function adapt(def: Definition): Definition {
       // Form.io masks a phone number as a US one unless told otherwise.
       if (c.type === 'phoneNumber' && !('inputMask' in c)) c.inputMask = ''
       // Native lists: a phone shows its own picker, and Choices.js writes
-      // style attributes that the content policy refuses.
+      // style attributes that the content policy refuses. They have no
+      // search box, but a list takes the first letters typed, and the
+      // portal's lists are short (seven choices at most in the demo forms).
       if (c.type === 'select') c.widget = 'html5'
       if (identity && identityKeys.includes(c.key ?? '')) c.disabled = true
       const inner = identity || (c.type === 'form' && c.key === 'applicant')
@@ -341,7 +343,10 @@ async function showReview(
     shown.destroy(true)
     review.hidden = true
     host.hidden = false
-    if (problems.length) await openProblemStep(definition, form, problems)
+    if (problems.length) {
+      await openProblemStep(definition, form, problems)
+      renderer.showServerErrors(form, problems)
+    }
   }
   back.addEventListener('click', () => void edit())
   // One key for this review: a send retried after a lost answer is the same send.
@@ -366,9 +371,9 @@ async function showReview(
 
 /**
  * openProblemStep opens the step of the first of the server's field
- * errors, which the error box above the form lists: a path names the
- * value in the data ("parents[1].fiscal_code"), whose first key belongs
- * to one of the panels.
+ * errors, which the error box above the form lists and each field then
+ * shows: a path names the value in the data ("parents[1].fiscal_code"),
+ * whose first key belongs to one of the panels.
  */
 async function openProblemStep(definition: Definition, form: Rendered, problems: FieldProblem[]): Promise<void> {
   const top = problems[0].path.split(/[.[]/)[0]

@@ -18,13 +18,25 @@
 //     allows because no markup is parsed. The file chooser's input is
 //     hidden with the hidden attribute instead, and lists are the browser's
 //     own rather than Choices.js's (see form.ts).
-//   - Libraries that Form.io loads from its CDN (the date picker, rich text
-//     editors) are refused by the policy; the demo forms ask for dates with
-//     the day component, which needs none.
+//   - Libraries that Form.io loads from its CDN are refused by the policy.
+//     The date picker of datetime components, flatpickr, is bundled instead,
+//     at the version Form.io's CDN serves, with its stylesheet (form.css):
+//     Form.io's requireLibrary resolves at once, without fetching anything,
+//     when the global it waits for exists. Rich text editors, which no
+//     portal form uses, stay refused.
+//   - The picker also has Form.io fetch the time zones from its CDN, as
+//     soon as a date has a value. The zones of the years around today come
+//     bundled (moment-timezone's ten-year build, imported after Form.io so
+//     that it replaces the empty time-zone support Form.io loads), and
+//     Form.io is told they are loaded.
 
 import './form.css'
 import { Evaluator as CoreEvaluator } from '@formio/core'
 import { Components, Formio, Templates, Utils } from '@formio/js/form'
+import 'moment-timezone/builds/moment-timezone-with-data-10-year-range.js'
+import flatpickr from 'flatpickr'
+import { Italian } from 'flatpickr/dist/l10n/it.js'
+import type { FieldProblem } from './api'
 import type { Lang } from './i18n'
 
 /** An uploaded file as Form.io keeps it in the data, and the server reads it. */
@@ -50,20 +62,65 @@ export interface Rendered {
   destroy(all?: boolean): void
 }
 
+/** A component of a rendered form, as far as the server's errors reach it. */
+interface Instance {
+  dataValue: unknown
+  serverErrors?: ServerError[]
+  setCustomValidity(messages: ServerError[], dirty: boolean): void
+}
+
+/** A server's field error as Form.io keeps it on its component. */
+interface ServerError {
+  level: 'error'
+  message: string
+  fromServer: true
+  // The value refused, as JSON: the mark goes once the citizen changes it.
+  refused: string
+}
+
 const styleAttribute = /\sstyle=("[^"]*"|'[^']*')/g
 
 let setUp = false
+
+// The language of the form drawn last, for the texts Form.io does not translate.
+let language: Lang = 'it'
 
 function once(): void {
   if (setUp) return
   setUp = true
   Utils.Evaluator.noeval = true
   CoreEvaluator.noeval = true
-  // As defaults, so that nested forms, which are forms of their own, speak Italian too.
+  // As defaults, so that nested forms, which are forms of their own, speak
+  // Italian too. Form.io's own English texts win over defaults: the
+  // portal's English ones are also given to every form (render).
   Formio.use({ translations: { it: italian, en: english } })
+  // The globals Form.io's datetime component waits for: the picker (also
+  // for its stylesheet, which form.css brings) and its Italian texts,
+  // which flatpickr finds by the locale name Form.io passes.
+  flatpickr.l10ns.it = Italian
+  Object.assign(window, { flatpickr, 'flatpickr-it': Italian })
+  Object.assign(Utils.moment, { zonesLoaded: true })
+  const components = Components.components as Record<string, { prototype: Record<string, unknown> }>
+  // A component counts the server's errors it is given (serverErrors)
+  // among its own, but Form.io hides them at the next validation, which
+  // runs at every change anywhere in the form. A component keeps them, and
+  // shows them, until its value changes.
+  const base = components.base.prototype
+  const interpolate = base.interpolateErrors as (this: Instance, errors: unknown[]) => unknown[]
+  base.interpolateErrors = function (this: Instance, errors: unknown[]) {
+    if (this.serverErrors?.length && this.serverErrors[0].refused !== JSON.stringify(this.dataValue)) this.serverErrors = []
+    return interpolate.call(this, errors)
+  }
+  const validity = base.setComponentValidity as (this: Instance, errors: ServerError[], dirty: boolean, silent: boolean) => unknown
+  base.setComponentValidity = function (this: Instance, errors: ServerError[], dirty: boolean, silent: boolean) {
+    if (silent || !this.serverErrors?.length) return validity.call(this, errors, dirty, silent)
+    return this.setCustomValidity(errors, true)
+  }
+  // Sizes as the citizen's language writes them, not "27.00 Bytes".
+  components.file.prototype.fileSize = (bytes: number) => fileSize(bytes, language)
   // The file component opens the file chooser through an input it hides
   // with a style attribute; the hidden attribute does the same.
-  const file = (Components.components as Record<string, { prototype: Record<string, unknown> }>).file.prototype
+  const file = components.file.prototype
   const browse = file.browseFiles as (attrs?: object) => Promise<FileList>
   file.browseFiles = function (this: unknown, attrs: object = {}) {
     return browse.call(this, { ...attrs, style: undefined, hidden: '' })
@@ -75,6 +132,27 @@ function once(): void {
       template[mode] = (ctx: unknown) => String(render(ctx)).replace(styleAttribute, ' data-inline-style=$1')
     }
   }
+  const templates = Templates.current as Record<string, Record<string, (ctx: any) => string>>
+  // A read-only checkbox says "True" or "False" in every language.
+  const checkbox = templates.checkbox.html
+  templates.checkbox.html = (ctx: { checked: boolean; t(text: string): string }) =>
+    checkbox(ctx).replace(/<div ref="value">(True|False)<\/div>/, `<div ref="value">${ctx.t(ctx.checked ? 'yes' : 'no')}</div>`)
+  // A read-only date shows its value as stored, in ISO 8601: it is shown
+  // as the field writes it instead.
+  const input = templates.input.html
+  templates.input.html = (ctx: { component?: { type?: string }; value?: unknown; self: { getValueAsString(v: unknown): string } }) =>
+    input(ctx.component?.type === 'datetime' && ctx.value ? { ...ctx, value: ctx.self.getValueAsString(ctx.value) } : ctx)
+}
+
+const units = ['kilobyte', 'megabyte', 'gigabyte']
+
+/** fileSize writes a size in bytes as "27 byte" or "1,2 MB", in multiples of 1024. */
+function fileSize(bytes: number, lang: Lang): string {
+  if (bytes < 1024) return new Intl.NumberFormat(lang, { style: 'unit', unit: 'byte', unitDisplay: 'long' }).format(bytes)
+  let n = bytes / 1024
+  let unit = 0
+  for (; n >= 1024 && unit < units.length - 1; unit++) n /= 1024
+  return new Intl.NumberFormat(lang, { style: 'unit', unit: units[unit], maximumFractionDigits: 1 }).format(n)
 }
 
 /** applyStyles sets the styles the templates asked for, through the style object. */
@@ -92,16 +170,41 @@ function applyStyles(root: ParentNode): void {
  */
 export async function render(element: HTMLElement, definition: unknown, lang: Lang, upload: Uploader, options: Record<string, unknown> = {}): Promise<Rendered> {
   once()
+  language = lang
   new MutationObserver(() => applyStyles(element)).observe(element, { childList: true, subtree: true })
   const form = (await Formio.createForm(element, definition as object, {
     language: lang,
     noAlerts: true,
+    i18n: { en: english },
     buttonSettings: { showCancel: false },
     fileService: fileService(upload),
     ...options,
   })) as unknown as Rendered
   applyStyles(element)
   return form
+}
+
+/**
+ * showServerErrors puts each of the server's field errors on its field, as
+ * Form.io shows its own; one that names no field stays in the error box
+ * above the form only. A path names the value in the data
+ * ("parents[1].phone", "applicant.data.fiscal_code.data.fiscal_code"), a
+ * file's path also the file ("plan[0]"), which its component's does not.
+ */
+export function showServerErrors(form: Rendered, problems: FieldProblem[]): void {
+  const find = (form as unknown as { getComponent(path: string): Instance | undefined }).getComponent.bind(form)
+  const placed = new Map<Instance, ServerError[]>()
+  for (const p of problems) {
+    const c = find(p.path) ?? find(p.path.replace(/\[\d+\]$/, ''))
+    if (!c) continue
+    const errs = placed.get(c) ?? []
+    errs.push({ level: 'error', message: p.message, fromServer: true, refused: JSON.stringify(c.dataValue) })
+    placed.set(c, errs)
+  }
+  for (const [c, errs] of placed) {
+    c.serverErrors = errs
+    c.setCustomValidity(errs, true)
+  }
 }
 
 /**
@@ -122,6 +225,7 @@ function fileService(upload: Uploader) {
 // leads to the review, and buttons are named by what they say.
 const english: Record<string, string> = {
   submit: 'Review your answers',
+  removeBtnPressToRemove: 'Remove',
   previousButtonAriaLabel: 'Previous',
   nextButtonAriaLabel: 'Next',
   submitButtonAriaLabel: 'Review your answers',
@@ -149,6 +253,7 @@ const italian: Record<string, string> = {
   invalidOption: 'Il campo «{{field}}» ha un valore non ammesso.',
   select: 'Il campo «{{field}}» ha una scelta non ammessa.',
   mask: 'Il campo «{{field}}» non ha il formato previsto.',
+  'numeric only': 'solo cifre',
   error: 'Correggi gli errori indicati prima di continuare.',
   submitError: 'Controlla il modulo e correggi gli errori prima di inviare.',
   errorsListNavigationMessage: 'Vai al campo con questo errore.',
