@@ -1,6 +1,7 @@
 // The operators' back office: sign-in, queues, an application's detail,
-// the metrics, one's own account and, for admins, the staff, offices and
-// partner systems, routed in the browser under /backoffice/.
+// the metrics, one's own account and, for admins, the services and their
+// forms, the staff, offices, partner systems and terms of use, routed in
+// the browser under /backoffice/.
 
 import '../style.css'
 import { accountView } from './account'
@@ -16,7 +17,10 @@ import { officesView, officeView } from './offices'
 import { operatorsView, operatorView } from './operators'
 import { apiKeysView, deliveriesView, webhooksView } from './partners'
 import { queueView } from './queue'
+import { serviceFormView } from './serviceform'
+import { newServiceView, servicesView, serviceView } from './services'
 import { signInView } from './signin'
+import { termsView } from './terms'
 
 /** shell draws the header, navigation, regions and footer around main. */
 function shell(): void {
@@ -32,10 +36,12 @@ function shell(): void {
         navLink(`${base}pratiche`, t('nav.applications')),
         navLink(`${base}metriche`, t('nav.metrics')),
         admin() && [
+          navLink(`${base}servizi`, t('nav.services')),
           navLink(`${base}operatori`, t('nav.staff')),
           navLink(`${base}uffici`, t('nav.offices')),
           navLink(`${base}chiavi-api`, t('nav.keys')),
           navLink(`${base}webhook`, t('nav.webhooks')),
+          navLink(`${base}condizioni`, t('nav.terms')),
         ],
         navLink(`${base}account`, t('nav.account')),
       ),
@@ -115,13 +121,19 @@ function adminPage(path: string): boolean {
     return m ? decodeURIComponent(m[1]) : undefined
   }
   let id: string | undefined
-  if (path === `${base}operatori`) operatorsView()
+  const form = path.match(new RegExp(`^${base}servizi/([^/]+)/modulo$`))
+  if (path === `${base}servizi`) servicesView()
+  else if (path === `${base}nuovo-servizio`) newServiceView()
+  else if ((id = one('servizi'))) serviceView(id)
+  else if (form) serviceFormView(decodeURIComponent(form[1]))
+  else if (path === `${base}operatori`) operatorsView()
   else if ((id = one('operatori'))) operatorView(id)
   else if (path === `${base}uffici`) officesView()
   else if ((id = one('uffici'))) officeView(id)
   else if (path === `${base}chiavi-api`) apiKeysView()
   else if (path === `${base}webhook`) webhooksView()
   else if ((id = one('webhook'))) deliveriesView(id)
+  else if (path === `${base}condizioni`) termsView()
   else return false
   return true
 }

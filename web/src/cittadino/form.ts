@@ -17,7 +17,7 @@ import {
 } from './api'
 import { announce, breadcrumb, errorBox, failure, page, serviceTitle, tenant, type Errors } from './app'
 import { h, icon } from '../common/dom'
-import type { FileInfo, Rendered } from './formio'
+import type { FileInfo, Rendered } from '../common/formio'
 import { lang, t } from './i18n'
 import { statusBadge } from '../common/status'
 
@@ -62,12 +62,12 @@ export async function formView(draft: Draft): Promise<void> {
   page(title, trail(), h('h1', { class: 'my-4' }, title), h('p', null, t('loading')))
   let service: ServiceForm
   let account: Identity
-  let renderer: typeof import('./formio')
+  let renderer: typeof import('../common/formio')
   try {
     ;[service, account, renderer] = await Promise.all([
       request<ServiceForm>('GET', tenantPath(tenant(), `services/${encodeURIComponent(draft.service)}/form`)),
       request<Profile>('GET', '/api/v1/me').then((p) => p.account),
-      import('./formio'),
+      import('../common/formio'),
     ])
   } catch (err) {
     failure(title, err, trail())
@@ -311,7 +311,7 @@ async function attach(saver: Saver, file: File): Promise<FileInfo> {
  * only, with the buttons to change them or to send the application.
  */
 async function showReview(
-  renderer: typeof import('./formio'),
+  renderer: typeof import('../common/formio'),
   definition: Definition,
   form: Rendered,
   host: HTMLElement,

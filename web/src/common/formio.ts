@@ -1,6 +1,8 @@
-// The Form.io renderer, set up to run under the portal's content policy.
-// It is most of the citizens' app's weight, so the form page imports this
-// module on demand and no other page loads it.
+// The Form.io renderer, set up to run under the portal's content policy,
+// for both apps: the citizens fill their applications with it and the
+// admins preview the forms they upload. It is most of either app's
+// weight, so the pages that draw a form import this module on demand and
+// no other page loads it.
 //
 // # Content policy
 //
@@ -17,7 +19,7 @@
 //     applies them through the element's style object, which the policy
 //     allows because no markup is parsed. The file chooser's input is
 //     hidden with the hidden attribute instead, and lists are the browser's
-//     own rather than Choices.js's (see form.ts).
+//     own rather than Choices.js's (see the citizens' form.ts).
 //   - Libraries that Form.io loads from its CDN are refused by the policy.
 //     The date picker of datetime components, flatpickr, is bundled instead,
 //     at the version Form.io's CDN serves, with its stylesheet (form.css):
