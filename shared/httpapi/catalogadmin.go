@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -39,6 +40,7 @@ func (s *Server) catalogAdminEndpoints() map[string]Endpoint {
 		"POST " + admin:                    {Response: servizio.Service{}, Handler: handle(s.createService)},
 		"PUT " + admin + "/{service}":      {Response: servizio.Service{}, Handler: handle(s.updateService)},
 		"PUT " + admin + "/{service}/form": {Response: servizio.Definition{}, Handler: handle(s.putServiceForm)},
+		"GET " + admin + "/{service}/form": {Response: AdminServiceForm{}, Handler: handle(s.getServiceForm)},
 		"GET /api/v1/tenants/{tenant}/backoffice/services/{service}/protocol": {Response: ProtocolConfig{}, Handler: handle(s.protocolConfig)},
 	}
 	// Like the rest of the partner API, these need the token key.
@@ -134,15 +136,53 @@ func (s *Server) putServiceForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) protocolConfig(w http.ResponseWriter, r *http.Request) error {
+// AdminServiceForm is a service's form as its admins edit it: Form as
+// stored, naming the blocks of the Comune's form library, and Resolved with
+// those blocks inline, as the citizens' renderer draws it.
+type AdminServiceForm struct {
+	Service  string            `json:"service"`
+	Form     json.RawMessage   `json:"form"`
+	Resolved json.RawMessage   `json:"resolved"`
+	Settings servizio.Settings `json:"settings"`
+}
+
+// getServiceForm answers the form of any service, a draft's too, which the
+// citizens' route does not show.
+func (s *Server) getServiceForm(w http.ResponseWriter, r *http.Request) error {
 	service := r.PathValue("service")
 	cat := s.catalog(r.PathValue("tenant"))
+	if err := anyService(r, cat, service); err != nil {
+		return err
+	}
+	def, _, err := cat.Definition(r.Context(), service)
+	if err != nil {
+		return err
+	}
+	resolved, err := inlineForms(r.Context(), cat.Library(), def.Form)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AdminServiceForm{Service: service, Form: def.Form, Resolved: resolved, Settings: def.Settings})
+	return nil
+}
+
+// anyService refuses a slug that names no service, published or not.
+func anyService(r *http.Request, cat *servizio.Catalog, service string) error {
 	all, err := cat.AllServices(r.Context())
 	if err != nil {
 		return err
 	}
 	if !slices.ContainsFunc(all, func(svc servizio.Service) bool { return svc.Slug == service }) {
 		return fault.New(fault.NotFound, "Il servizio %q non esiste.", service)
+	}
+	return nil
+}
+
+func (s *Server) protocolConfig(w http.ResponseWriter, r *http.Request) error {
+	service := r.PathValue("service")
+	cat := s.catalog(r.PathValue("tenant"))
+	if err := anyService(r, cat, service); err != nil {
+		return err
 	}
 	if p := auth.FromContext(r.Context()); p.Role == routes.Operator && !slices.Contains(p.Services, service) {
 		return fault.New(fault.Forbidden, "Non sei abilitato al servizio %q.", service)

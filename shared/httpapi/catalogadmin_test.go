@@ -155,6 +155,38 @@ func TestAdminPublishesAService(t *testing.T) {
 	}
 }
 
+// TestAdminReadsADraftsForm: the admins read back the form of a service
+// that is still a draft, which the citizens' route does not show, as stored
+// (naming the library's blocks) and with the blocks inline.
+func TestAdminReadsADraftsForm(t *testing.T) {
+	a := newCatalogAdminAPI(t)
+	decode(t, a.as(t, catalogAdmin, "POST", adminServices, "application/json", sheet), http.StatusCreated, &servizio.Service{})
+	if w := a.as(t, catalogAdmin, "GET", adminServices+"/bonus-libri/form", "", ""); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "non ha un modulo") {
+		t.Errorf("before any form: got %d %s, want 404 saying there is no form", w.Code, w.Body)
+	}
+	withBlock := strings.Replace(serviceForm, `{"type":"textfield","key":"name","label":"Nome"}`,
+		`{"type":"textfield","key":"name","label":"Nome"},{"type":"form","key":"cf","label":"Codice fiscale","form":"codice-fiscale","input":true}`, 1)
+	decode(t, a.as(t, catalogAdmin, "PUT", adminServices+"/bonus-libri/form", "application/json", withBlock), http.StatusOK, &servizio.Definition{})
+
+	var got httpapi.AdminServiceForm
+	decode(t, a.as(t, catalogAdmin, "GET", adminServices+"/bonus-libri/form", "", ""), http.StatusOK, &got)
+	if got.Service != "bonus-libri" || got.Settings.StepInstructions["richiedente"] != "I tuoi dati." {
+		t.Errorf("got %s with settings %+v", got.Service, got.Settings)
+	}
+	if !strings.Contains(string(got.Form), `"form":"codice-fiscale"`) || strings.Contains(string(got.Form), `"fiscal_code"`) {
+		t.Errorf("form as stored: got %s, want the block named, not inline", got.Form)
+	}
+	if !strings.Contains(string(got.Resolved), `"fiscal_code"`) {
+		t.Errorf("resolved form: got %s, want the block's fields inline", got.Resolved)
+	}
+	if slugs := publicSlugs(t, a); strings.Contains(strings.Join(slugs, " "), "bonus-libri") {
+		t.Errorf("reading the form published the draft: %v", slugs)
+	}
+	if w := a.as(t, catalogAdmin, "GET", adminServices+"/sconosciuto/form", "", ""); w.Code != http.StatusNotFound {
+		t.Errorf("unknown service: got %d %s, want 404", w.Code, w.Body)
+	}
+}
+
 // TestCatalogAdminRefusesBadInput: mistakes are 4xx with a message, never
 // a 500.
 func TestCatalogAdminRefusesBadInput(t *testing.T) {

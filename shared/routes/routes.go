@@ -163,6 +163,7 @@ var Table = []Route{
 	{"GET", "/api/v1/tenants/{tenant}/admin/services", Backoffice, Admin, "List every service, drafts included"},
 	{"POST", "/api/v1/tenants/{tenant}/admin/services", Backoffice, Admin, "Create a service (as a draft)"},
 	{"PUT", "/api/v1/tenants/{tenant}/admin/services/{service}", Backoffice, Admin, "Edit a service sheet; publish or unpublish it"},
+	{"GET", "/api/v1/tenants/{tenant}/admin/services/{service}/form", Backoffice, Admin, "Read a service's form and settings, drafts included: as stored and with the library's blocks inline"},
 	{"PUT", "/api/v1/tenants/{tenant}/admin/services/{service}/form", Backoffice, Admin, "Upload the service's Form.io definition and settings (validated)"},
 	{"GET", "/api/v1/tenants/{tenant}/backoffice/services/{service}/protocol", Backoffice, Operator | Admin, "The service's protocol configuration (read-only)"},
 	{"GET", "/api/v1/tenants/{tenant}/admin/offices", Backoffice, Admin, "List the Comune's offices"},

@@ -370,7 +370,6 @@ export const en: Messages = {
   'serviceForm.heading': 'Form: {title}',
   'serviceForm.intro':
     'The Form.io form the citizen fills in, one panel per step, with the rules of the applications. The portal checks it before saving it and, if something is wrong, says what to fix.',
-  'serviceForm.draftNote': 'The form of a draft service can be read back only once it is published: here you see the preview of what you upload.',
   'serviceForm.definition': 'Form definition',
   'serviceForm.file': 'JSON file of the form',
   'serviceForm.fileHint': 'The file exported from the Form.io builder: its content goes in the field below.',

@@ -371,8 +371,6 @@ export const it = {
   'serviceForm.heading': 'Modulo: {title}',
   'serviceForm.intro':
     'Il modulo Form.io che il cittadino compila, un pannello per ogni passo, con le regole delle domande. Il portale lo controlla prima di salvarlo e, se qualcosa non va, dice cosa correggere.',
-  'serviceForm.draftNote':
-    'Il modulo di un servizio in bozza si rilegge solo dopo la pubblicazione: qui vedi l’anteprima di quello che carichi.',
   'serviceForm.definition': 'Definizione del modulo',
   'serviceForm.file': 'File JSON del modulo',
   'serviceForm.fileHint': 'Il file esportato dal costruttore di Form.io: il suo contenuto va nel campo qui sotto.',

@@ -5,9 +5,9 @@
 // application, and says what is wrong; a form it accepts is previewed
 // read-only with the renderer the citizens fill it in.
 
-import { ApiError, request, tenantPath } from './api'
+import { ApiError, request } from './api'
 import { breadcrumb, checkboxes } from './admin'
-import { announce, base, busy, errorBox, page, problemBox, state } from './app'
+import { announce, base, busy, errorBox, page, problemBox } from './app'
 import { h } from '../common/dom'
 import { input, select, textarea } from '../common/forms'
 import type { Rendered } from '../common/formio'
@@ -35,6 +35,13 @@ interface Component {
   [attr: string]: unknown
 }
 
+/** AdminServiceForm is a service's form as the admins' route gives it. */
+interface AdminServiceForm {
+  form: { components?: Component[] }
+  resolved: { components?: Component[] }
+  settings: Settings
+}
+
 const megabyte = 1024 * 1024
 
 /** serviceFormView uploads a service's form and settings, and previews the form. */
@@ -43,16 +50,13 @@ export async function serviceFormView(slug: string): Promise<void> {
   const crumbs = (name: string) => breadcrumb(`${base}servizi/${encodeURIComponent(slug)}`, name, title)
   page(title, crumbs(slug), h('h1', { class: 'my-4' }, title), h('p', null, t('loading')))
   let service: Service | undefined
-  let current: { form: { components?: Component[] }; settings: Settings } | undefined
+  let current: AdminServiceForm | undefined
   try {
     service = await findService(slug)
-    // Only a published service's form can be read back, by the citizens'
-    // route; asked afresh, past the minute browsers may keep it.
-    if (service?.status === 'published') {
-      current = await request('GET', tenantPath(state.session.tenant as string, `services/${encodeURIComponent(slug)}/form`), undefined, {
-        'Cache-Control': 'no-cache',
-      })
-    }
+    // The admins' route answers a draft's form too: as stored, and with
+    // the library's blocks inline for the preview. A service without a
+    // form yet is a 404.
+    if (service) current = await request<AdminServiceForm>('GET', `${servicesPath(slug)}/form`)
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404 && service)) {
       page(title, crumbs(slug), h('h1', { class: 'my-4' }, title), problemBox(err))
@@ -71,7 +75,7 @@ export async function serviceFormView(slug: string): Promise<void> {
   json.field.rows = 14
   json.field.classList.add('font-monospace', 'small')
   json.field.spellcheck = false
-  if (current) json.field.value = JSON.stringify(referencesOnly(current.form), null, 2)
+  if (current) json.field.value = JSON.stringify(current.form, null, 2)
 
   const instructions = textarea(t('serviceForm.instructions'), { name: 'settings.instructions', required: true, hint: t('serviceForm.instructionsHint'), maxlength: 20000 })
   instructions.field.value = settings?.instructions ?? ''
@@ -195,7 +199,15 @@ export async function serviceFormView(slug: string): Promise<void> {
     }
     previewNote.textContent = t('serviceForm.previewUploaded')
     announce(t('serviceForm.uploaded'))
-    await preview(definition)
+    // Read back with the library's blocks inline; the uploaded definition,
+    // whose blocks show as placeholders, should that fail.
+    let shownDefinition: { components?: Component[] } = definition
+    try {
+      shownDefinition = (await request<AdminServiceForm>('GET', `${servicesPath(svc.slug)}/form`)).resolved
+    } catch {
+      // the preview below still shows the uploaded definition
+    }
+    await preview(shownDefinition)
   })
 
   page(
@@ -204,11 +216,10 @@ export async function serviceFormView(slug: string): Promise<void> {
     h('h1', { class: 'mt-4 mb-2' }, t('serviceForm.heading', { title: svc.title })),
     h('p', { class: 'mb-3' }, serviceStatus(svc)),
     h('p', null, t('serviceForm.intro')),
-    svc.status === 'draft' && h('p', { class: 'callout-text mb-4' }, t('serviceForm.draftNote')),
     form,
     h('section', { class: 'mt-5', 'aria-labelledby': 'anteprima' }, h('h2', { id: 'anteprima', class: 'h4 mb-3' }, t('serviceForm.preview')), previewNote, host),
   )
-  if (current) await preview(current.form)
+  if (current) await preview(current.resolved)
 }
 
 /**
@@ -268,24 +279,6 @@ function stepFields(initial: Record<string, string>) {
   // refuses instructions for a step the form does not have.
   const values = () => Object.fromEntries(keys.map((k) => [k, (texts.get(k) ?? '').trim()]).filter(([, v]) => v !== ''))
   return { group, show, values }
-}
-
-/**
- * referencesOnly drops the components the citizens' route inlines in the
- * library's blocks: the API stores a block by its id and reads it from
- * the library, so the definition to edit is the one that was uploaded.
- */
-function referencesOnly<T extends { components?: Component[] }>(def: T): T {
-  const out = structuredClone(def)
-  const walk = (cs: Component[] | undefined) => {
-    for (const c of cs ?? []) {
-      if (c.type === 'form' && c.form) delete c.components
-      walk(c.components)
-      for (const col of c.columns ?? []) walk(col.components)
-    }
-  }
-  walk(out.components)
-  return out
 }
 
 /**
